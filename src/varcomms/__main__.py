@@ -1,0 +1,3 @@
+from varcomms.cli.main import main
+
+main()

@@ -1,0 +1,104 @@
+"""The `varcomms` command: global options, sub-commands, and the one error edge."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+
+from varcomms import __version__
+from varcomms.cli import config_cmd, db
+from varcomms.cli.state import CliState, state
+from varcomms.errors import VarcommsError
+
+app = typer.Typer(
+    name="varcomms",
+    help="Assemble, render and send the VAR/RIEC newsletter.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+# One line per command group, in pipeline order.
+app.add_typer(config_cmd.app, name="config")
+app.add_typer(db.app, name="db")
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"varcomms {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Configuration file (default: ./varcomms.toml)."),
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Debug logging and full tracebacks.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    cli = state(ctx)
+    cli.config_path = config
+    cli.verbose = verbose
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(console=cli.stderr, show_path=False)],
+        force=True,
+    )
+    ctx.call_on_close(cli.close)
+
+
+def run(
+    argv: Sequence[str] | None = None,
+    *,
+    stdout: Console | None = None,
+    stderr: Console | None = None,
+) -> int:
+    """Run the CLI in-process and return the exit code (tests call this)."""
+    cli = CliState()
+    if stdout is not None:
+        cli.stdout = stdout
+    if stderr is not None:
+        cli.stderr = stderr
+    command = typer.main.get_command(app)
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        command.main(args=args, prog_name="varcomms", standalone_mode=False, obj=cli)
+    except VarcommsError as err:
+        if cli.verbose:
+            cli.stderr.print_exception()
+        cli.stderr.print(f"[bold red]error:[/bold red] {err.message}", highlight=False)
+        if err.hint:
+            cli.stderr.print(f"[dim]hint:[/dim] {err.hint}", highlight=False)
+        return err.exit_code
+    except click.exceptions.Abort:
+        cli.stderr.print("Aborted.")
+        return 130
+    except click.ClickException as err:
+        err.show(file=cli.stderr.file)
+        return err.exit_code
+    except click.exceptions.Exit as err:
+        return err.exit_code
+    except KeyboardInterrupt:
+        cli.stderr.print("Interrupted.")
+        return 130
+    return 0
+
+
+def main() -> None:
+    sys.exit(run())

@@ -1,0 +1,48 @@
+"""Per-invocation state of the CLI: global options and the lazily built Context."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from varcomms.context import Context
+
+
+@dataclass
+class CliState:
+    config_path: Path | None = None
+    verbose: bool = False
+    stdout: Console = field(default_factory=Console)
+    stderr: Console = field(default_factory=lambda: Console(stderr=True))
+    _context: Context | None = None
+
+    def context(self) -> Context:
+        if self._context is None:
+            self._context = Context.from_files(self.config_path, console=self.stderr)
+        return self._context
+
+    def close(self) -> None:
+        if self._context is not None:
+            self._context.close()
+
+
+def state(ctx: typer.Context) -> CliState:
+    """The CliState of this invocation (set by the root callback)."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, CliState):
+        root.obj = CliState()
+    return root.obj
+
+
+def print_json(ctx: typer.Context, data: Any) -> None:
+    """Machine-readable output for ``--json``: plain JSON on stdout, nothing else."""
+    out = state(ctx).stdout
+    out.print_json(json.dumps(data, default=str, ensure_ascii=False), highlight=False)
+
+
+JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON.")

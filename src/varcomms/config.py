@@ -1,0 +1,447 @@
+"""Configuration: `varcomms.toml`, validated once at the edge into frozen objects.
+
+Nothing deeper in the package reads files or environment variables for settings: code
+receives a :class:`Config` (or one of its sections). Secrets are never in the file; they
+come from ``VARCOMMS_*`` environment variables and are read here into :class:`Secrets`,
+whose ``repr`` hides the values so they cannot reach a log by accident.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from varcomms.errors import ConfigError
+
+DEFAULT_CONFIG_NAME = "varcomms.toml"
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+PROVIDER_NAMES = ("outbox", "memory", "smtp", "mailgun", "sendgrid", "postmark", "brevo")
+SOURCE_KINDS = ("rss", "ical", "event-rss", "campaign", "manual")
+
+
+class Section(BaseModel):
+    """Base for every config section: frozen, and unknown keys are errors (typos show)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Brand(Section):
+    name: str
+    website: str
+    logo_url: str = Field(description="Public https URL of the logo, used in sent mail.")
+    logo_path: Path = Field(description="Local copy of the logo, used in previews.")
+    logo_alt: str
+    accent_color: str = "#1a4f8b"
+
+    @field_validator("accent_color")
+    @classmethod
+    def _colour(cls, value: str) -> str:
+        if not _HEX_COLOUR.match(value):
+            raise ValueError("must be a colour like '#1a4f8b'")
+        return value.lower()
+
+    @field_validator("logo_url", "website")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        if not value.startswith("https://"):
+            raise ValueError("must be an absolute https:// URL")
+        return value
+
+
+class Sender(Section):
+    from_name: str
+    from_address: str
+    reply_to: str | None = None
+    # Domain for Message-IDs and the mailto: List-Unsubscribe address.
+    domain: str | None = None
+
+    @field_validator("from_address", "reply_to")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is not None and "@" not in value:
+            raise ValueError("must be an email address")
+        return value
+
+    @property
+    def message_id_domain(self) -> str:
+        return self.domain or self.from_address.rsplit("@", 1)[1]
+
+
+class Theme(Section):
+    slug: str
+    label: str
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not _SLUG.match(value):
+            raise ValueError("must be lowercase words joined by '-'")
+        return value
+
+
+class SourceConfig(Section):
+    """One configured source. ``kind`` picks the plug-in that reads it.
+
+    ``url`` may be http(s), ``file:`` or a path relative to the configuration file, so
+    the bundled samples work without a network.
+    """
+
+    name: str
+    kind: Literal["rss", "ical", "event-rss", "campaign", "manual"]
+    url: str | None = None
+    path: Path | None = None
+    brand: str | None = None
+    enabled: bool = True
+    themes: tuple[str, ...] = ()
+    # Campaign filter (police news feeds): keep items that mention one of these.
+    keywords: tuple[str, ...] = ()
+    region: str | None = None
+    timeout_seconds: float = 20.0
+
+    @model_validator(mode="after")
+    def _has_location(self) -> SourceConfig:
+        if self.kind == "manual":
+            if self.path is None:
+                raise ValueError("a manual source needs 'path' (a folder of Markdown files)")
+        elif self.url is None and self.path is None:
+            raise ValueError(f"a {self.kind} source needs 'url' or 'path'")
+        return self
+
+
+class ThemeRule(Section):
+    """Tag items with ``theme`` when a feed category or a keyword matches."""
+
+    theme: str
+    categories: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+
+class CollectSettings(Section):
+    concurrency: int = Field(default=8, ge=1, le=64)
+    per_host: int = Field(default=2, ge=1, le=16)
+    connect_timeout: float = 5.0
+    read_timeout: float = 20.0
+    retries: int = Field(default=2, ge=0, le=10)
+    user_agent: str = "varcomms/0.1 (+https://veiligheidsalliantie.nl)"
+    theme_rules: tuple[ThemeRule, ...] = ()
+
+
+class EditionSettings(Section):
+    # Agenda events from the planned send date up to this many days ahead are offered.
+    agenda_window_days: int = Field(default=90, ge=1)
+    subject_max_chars: int = 70
+    preheader_max_chars: int = 110
+    sections: tuple[str, ...] = ("nieuws", "kennis", "campagnes")
+
+
+class RenderSettings(Section):
+    utm_enabled: bool = True
+    utm_source: str = "nieuwsbrief"
+    utm_medium: str = "email"
+    max_html_bytes: int = 102 * 1024
+    warn_html_bytes: int = 90 * 1024
+
+
+class OutboxSettings(Section):
+    directory: Path = Path("data/outbox")
+
+
+class SmtpSettings(Section):
+    host: str = "localhost"
+    port: int = 587
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    pool_size: int = Field(default=2, ge=1, le=16)
+    timeout: float = 30.0
+
+
+class MailgunSettings(Section):
+    domain: str = "mg.veiligheidsalliantie.nl"
+    base_url: str = "https://api.eu.mailgun.net"
+    batch_size: int = Field(default=1000, ge=1, le=1000)
+
+
+class SendgridSettings(Section):
+    base_url: str = "https://api.sendgrid.com"
+    batch_size: int = Field(default=1000, ge=1, le=1000)
+
+
+class PostmarkSettings(Section):
+    base_url: str = "https://api.postmarkapp.com"
+    message_stream: str = "broadcast"
+    batch_size: int = Field(default=500, ge=1, le=500)
+
+
+class BrevoSettings(Section):
+    base_url: str = "https://api.brevo.com"
+    batch_size: int = Field(default=1000, ge=1, le=1000)
+
+
+class ProviderSettings(Section):
+    name: Literal["outbox", "memory", "smtp", "mailgun", "sendgrid", "postmark", "brevo"] = "outbox"
+    outbox: OutboxSettings = OutboxSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    mailgun: MailgunSettings = MailgunSettings()
+    sendgrid: SendgridSettings = SendgridSettings()
+    postmark: PostmarkSettings = PostmarkSettings()
+    brevo: BrevoSettings = BrevoSettings()
+
+
+class DeliverySettings(Section):
+    rate_per_second: float = Field(default=50.0, gt=0)
+    concurrency: int = Field(default=2, ge=1, le=32)
+    max_retries: int = Field(default=5, ge=0)
+    # What --resume does with messages whose fate is unknown after a crash.
+    uncertain_policy: Literal["hold", "resend"] = "hold"
+    # Consecutive failed batches after which a send pauses.
+    pause_after_failures: int = Field(default=5, ge=1)
+    test_addresses: tuple[str, ...] = ()
+
+
+class Urls(Section):
+    web_base: str = Field(description="Where the web (archive) version of an edition lives.")
+    preferences_base: str
+    unsubscribe_base: str
+    privacy_statement: str
+    contact: str | None = None
+
+    @field_validator("web_base", "preferences_base", "unsubscribe_base", "privacy_statement")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        if not value.startswith("https://"):
+            raise ValueError("must be an absolute https:// URL")
+        return value.rstrip("/")
+
+
+class Paths(Section):
+    """Folders, relative to the configuration file unless absolute."""
+
+    data: Path = Path("data")
+    newsletters: Path = Path("newsletters")
+    templates: Path = Path("templates")
+    audiences: Path = Path("audiences")
+
+
+class Config(Section):
+    """The whole configuration. ``root`` is the folder holding the file."""
+
+    root: Path
+    source_file: Path
+    timezone: str = "Europe/Amsterdam"
+    database_url: str | None = None
+    paths: Paths = Paths()
+    brands: Mapping[str, Brand]
+    sender: Sender
+    themes: tuple[Theme, ...]
+    sources: tuple[SourceConfig, ...] = ()
+    collect: CollectSettings = CollectSettings()
+    editions: EditionSettings = EditionSettings()
+    render: RenderSettings = RenderSettings()
+    provider: ProviderSettings = ProviderSettings()
+    delivery: DeliverySettings = DeliverySettings()
+    urls: Urls
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError(f"unknown time zone {value!r}") from err
+        return value
+
+    @field_validator("brands")
+    @classmethod
+    def _brands(cls, value: Mapping[str, Brand]) -> Mapping[str, Brand]:
+        missing = [name for name in ("var", "riec") if name not in value]
+        if missing:
+            raise ValueError(f"missing brand {missing[0]!r} (the joint newsletter needs both)")
+        return value
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Config:
+        slugs = [theme.slug for theme in self.themes]
+        seen: set[str] = set()
+        for slug in slugs:
+            if slug in seen:
+                raise ValueError(f"theme {slug!r} is defined twice")
+            seen.add(slug)
+        names: set[str] = set()
+        for source in self.sources:
+            if source.name in names:
+                raise ValueError(f"source {source.name!r} is defined twice")
+            names.add(source.name)
+            for theme in source.themes:
+                if theme not in seen:
+                    raise ValueError(f"source {source.name!r} names unknown theme {theme!r}")
+            if source.brand is not None and source.brand not in self.brands:
+                raise ValueError(f"source {source.name!r} names unknown brand {source.brand!r}")
+        for rule in self.collect.theme_rules:
+            if rule.theme not in seen:
+                raise ValueError(f"collect.theme_rules names unknown theme {rule.theme!r}")
+        return self
+
+    # -- derived values -------------------------------------------------------------
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def theme_labels(self) -> dict[str, str]:
+        return {theme.slug: theme.label for theme in self.themes}
+
+    def resolve(self, path: Path) -> Path:
+        """A path from the file, made absolute against the configuration's folder."""
+        return path if path.is_absolute() else self.root / path
+
+    @property
+    def data_dir(self) -> Path:
+        return self.resolve(self.paths.data)
+
+    @property
+    def newsletters_dir(self) -> Path:
+        return self.resolve(self.paths.newsletters)
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.resolve(self.paths.templates)
+
+    @property
+    def audiences_dir(self) -> Path:
+        return self.resolve(self.paths.audiences)
+
+    @property
+    def db_url(self) -> str:
+        """The database URL; the default is a SQLite file in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'varcomms.db'}"
+
+    def source(self, name: str) -> SourceConfig:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(s.name for s in self.sources) or "none"
+        raise ConfigError(f"no source named {name!r}", hint=f"configured sources: {known}")
+
+
+class Secrets:
+    """Secrets from the environment. ``repr`` and ``str`` never show a value."""
+
+    PREFIX = "VARCOMMS_"
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._values = {
+            key[len(self.PREFIX) :].lower(): value
+            for key, value in environ.items()
+            if key.startswith(self.PREFIX) and value
+        }
+
+    def get(self, name: str) -> str | None:
+        """A secret by short name: ``get("mailgun_api_key")`` reads VARCOMMS_MAILGUN_API_KEY."""
+        return self._values.get(name.lower())
+
+    def require(self, name: str, *, purpose: str) -> str:
+        value = self.get(name)
+        if value is None:
+            raise ConfigError(
+                f"{purpose} needs the environment variable {self.PREFIX}{name.upper()}",
+                hint="set it in the environment; secrets are never read from files",
+            )
+        return value
+
+    def __repr__(self) -> str:
+        return f"Secrets({sorted(self._values)})"
+
+    __str__ = __repr__
+
+
+def _error_location(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        elif str(part).startswith(("function-", "literal")):
+            continue
+        else:
+            parts.append(("." if parts else "") + str(part))
+    return "".join(parts) or "(top level)"
+
+
+def _describe(err: ValidationError, raw: Mapping[str, Any]) -> tuple[str, str]:
+    first = err.errors(include_url=False)[0]
+    key = _error_location(tuple(first["loc"]))
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "missing":
+        message = "required key is missing"
+    elif first["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif "input" in first and first["type"] not in ("model_type",):
+        shown = first["input"]
+        if not isinstance(shown, dict | list):
+            message += f" (got {shown!r})"
+    # Sources are a list in TOML; name them the way an editor thinks of them.
+    sources = raw.get("sources")
+    loc = first["loc"]
+    if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int) and sources:
+        with contextlib.suppress(KeyError, IndexError, TypeError):
+            key = key.replace(f"sources[{loc[1]}]", f"sources[{sources[loc[1]]['name']!r}]")
+    return key, message
+
+
+def parse_config(raw: Mapping[str, Any], *, source_file: Path) -> Config:
+    """Validate a parsed TOML mapping; errors name the file and the key."""
+    data = dict(raw)
+    if isinstance(data.get("themes"), Mapping):
+        data["themes"] = [{"slug": k, "label": v} for k, v in data["themes"].items()]
+    data["root"] = source_file.parent
+    data["source_file"] = source_file
+    try:
+        return Config.model_validate(data)
+    except ValidationError as err:
+        key, message = _describe(err, raw)
+        more = err.error_count() - 1
+        hint = f"{more} more problem(s) after this one" if more else None
+        raise ConfigError(f"{source_file}: {key}: {message}", hint=hint) from err
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read and validate the configuration file (default: ./varcomms.toml)."""
+    path = (path or Path(DEFAULT_CONFIG_NAME)).absolute()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as err:
+        raise ConfigError(
+            f"{path}: configuration file not found",
+            hint="run varcomms from the project folder or pass --config",
+        ) from err
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: cannot read: {err}") from err
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from err
+    return parse_config(raw, source_file=path)
+
+
+def load_secrets(environ: Mapping[str, str] | None = None) -> Secrets:
+    return Secrets(os.environ if environ is None else environ)

@@ -1,0 +1,45 @@
+"""The things every library call needs, passed in rather than reached for.
+
+The CLI, the scheduler and the web app each build one :class:`Context` at their edge;
+tests build one with a temporary database, a fake clock and a recording console.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from rich.console import Console
+
+from varcomms.clock import Clock, SystemClock
+from varcomms.config import Config, Secrets, load_config, load_secrets
+from varcomms.store import Store
+
+
+@dataclass
+class Context:
+    config: Config
+    secrets: Secrets = field(default_factory=lambda: load_secrets({}))
+    clock: Clock = field(default_factory=SystemClock)
+    console: Console = field(default_factory=lambda: Console(stderr=True))
+    database_url: str | None = None
+
+    @cached_property
+    def store(self) -> Store:
+        """The database, opened (and migrated) on first use only."""
+        return Store.open(self.database_url or self.config.db_url)
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()
+
+    @classmethod
+    def from_files(
+        cls, config_path: Path | None = None, *, console: Console | None = None
+    ) -> Context:
+        return cls(
+            config=load_config(config_path),
+            secrets=load_secrets(),
+            console=console or Console(stderr=True),
+        )

@@ -1,0 +1,266 @@
+"""The item pool: every item collected from the sources, de-duplicated, in the database.
+
+Collect writes here (:func:`upsert_items`); drafting reads and marks items used; editors
+skip and re-tag. An item is identified by its stable id; when a source re-publishes the
+same story (same guid, or no guid but the same link, or an event whose UID changed but
+whose title and day did not) the existing row is updated instead of a second one made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, func, or_, select, update
+
+from varcomms.errors import NotFoundError
+from varcomms.models import EventInfo, Item, ItemKind, ItemStatus
+from varcomms.store import Store
+from varcomms.store.schema import items as items_table
+
+
+@dataclass
+class UpsertCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __iadd__(self, other: UpsertCounts) -> UpsertCounts:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        return self
+
+
+def content_hash(item: Item) -> str:
+    """A hash of what an editor would see; a change in it means "updated"."""
+    event = item.event
+    payload = [
+        item.title,
+        item.url,
+        item.summary_html,
+        item.image_url,
+        item.image_alt,
+        sorted(item.themes),
+        item.published.isoformat() if item.published else None,
+        event.start.isoformat() if event else None,
+        event.end.isoformat() if event and event.end else None,
+        event.location if event else None,
+    ]
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
+
+
+def _values(item: Item) -> dict[str, Any]:
+    event = item.event
+    return {
+        "source": item.source,
+        "kind": item.kind.value,
+        "guid": item.guid,
+        "url": item.url,
+        "title": item.title,
+        "summary_html": item.summary_html,
+        "published_at": item.published,
+        "image_url": item.image_url,
+        "image_alt": item.image_alt,
+        "themes": sorted(item.themes),
+        "brand": item.brand,
+        "event_start": event.start if event else None,
+        "event_end": event.end if event else None,
+        "event_all_day": event.all_day if event else False,
+        "event_location": event.location if event else None,
+        "event_uid": event.uid if event else None,
+        "event_ics_url": event.ics_url if event else None,
+        "content_hash": content_hash(item),
+    }
+
+
+def row_to_item(row: Row[Any]) -> Item:
+    event = None
+    if row.event_start is not None:
+        event = EventInfo(
+            start=row.event_start,
+            end=row.event_end,
+            all_day=bool(row.event_all_day),
+            location=row.event_location,
+            uid=row.event_uid,
+            ics_url=row.event_ics_url,
+        )
+    return Item(
+        id=row.id,
+        source=row.source,
+        kind=ItemKind(row.kind),
+        title=row.title,
+        url=row.url,
+        summary_html=row.summary_html,
+        published=row.published_at,
+        image_url=row.image_url,
+        image_alt=row.image_alt,
+        themes=tuple(row.themes or ()),
+        guid=row.guid,
+        brand=row.brand,
+        event=event,
+        status=ItemStatus(row.status),
+        used_in=row.used_in,
+    )
+
+
+def _find_existing(db: Connection, item: Item) -> Row[Any] | None:
+    """The row this item is a new sighting of, if any (see the module docstring)."""
+    row = db.execute(select(items_table).where(items_table.c.id == item.id)).first()
+    if row is not None:
+        return row
+    same_source = items_table.c.source == item.source
+    if item.guid:
+        row = db.execute(
+            select(items_table).where(same_source, items_table.c.guid == item.guid)
+        ).first()
+        if row is not None:
+            return row
+    else:
+        row = db.execute(
+            select(items_table).where(
+                same_source, items_table.c.guid.is_(None), items_table.c.url == item.url
+            )
+        ).first()
+        if row is not None:
+            return row
+    if item.event is not None:
+        # A rescheduled event often gets a new UID from the calendar; the same title in
+        # the same source within a few weeks of the old date is the same event.
+        window = 60 * 60 * 24 * 45
+        candidates = db.execute(
+            select(items_table).where(
+                same_source,
+                items_table.c.kind == item.kind.value,
+                func.lower(items_table.c.title) == item.title.lower(),
+                items_table.c.event_start.is_not(None),
+            )
+        ).all()
+        for candidate in candidates:
+            if abs((candidate.event_start - item.event.start).total_seconds()) <= window:
+                return candidate
+    return None
+
+
+def upsert_items(store: Store, found: Iterable[Item], *, now: datetime) -> UpsertCounts:
+    """Add new items, update changed ones; skipped/used status is never reset."""
+    counts = UpsertCounts()
+    with store.begin() as db:
+        for item in found:
+            values = _values(item)
+            existing = _find_existing(db, item)
+            if existing is None:
+                db.execute(
+                    items_table.insert().values(
+                        id=item.id,
+                        status=item.status.value,
+                        used_in=item.used_in,
+                        first_seen=now,
+                        last_seen=now,
+                        **values,
+                    )
+                )
+                counts.new += 1
+            elif existing.content_hash == values["content_hash"]:
+                db.execute(
+                    update(items_table).where(items_table.c.id == existing.id).values(last_seen=now)
+                )
+                counts.unchanged += 1
+            else:
+                # Editors' re-tagging wins over the rules that tagged it first.
+                values["themes"] = sorted(set(existing.themes or ()) | set(item.themes))
+                db.execute(
+                    update(items_table)
+                    .where(items_table.c.id == existing.id)
+                    .values(last_seen=now, **values)
+                )
+                counts.updated += 1
+    return counts
+
+
+def list_items(
+    store: Store,
+    *,
+    kind: ItemKind | None = None,
+    theme: str | None = None,
+    source: str | None = None,
+    since: datetime | None = None,
+    status: ItemStatus | Sequence[ItemStatus] | None = None,
+    event_from: datetime | None = None,
+    event_until: datetime | None = None,
+    limit: int | None = None,
+) -> list[Item]:
+    """Pool items matching every given filter; news newest first, events soonest first."""
+    query = select(items_table)
+    conditions = []
+    if kind is not None:
+        conditions.append(items_table.c.kind == kind.value)
+    if source is not None:
+        conditions.append(items_table.c.source == source)
+    if since is not None:
+        conditions.append(
+            or_(
+                items_table.c.published_at >= since,
+                and_(items_table.c.published_at.is_(None), items_table.c.first_seen >= since),
+            )
+        )
+    if status is not None:
+        wanted = [status] if isinstance(status, ItemStatus) else list(status)
+        conditions.append(items_table.c.status.in_([s.value for s in wanted]))
+    if event_from is not None:
+        conditions.append(items_table.c.event_start >= event_from)
+    if event_until is not None:
+        conditions.append(items_table.c.event_start <= event_until)
+    if conditions:
+        query = query.where(*conditions)
+    if kind is ItemKind.EVENT:
+        query = query.order_by(items_table.c.event_start.asc(), items_table.c.id)
+    else:
+        query = query.order_by(items_table.c.published_at.desc(), items_table.c.id)
+    with store.connect() as db:
+        rows = db.execute(query).all()
+    found = [row_to_item(row) for row in rows]
+    if theme is not None:
+        # Themes are a small JSON list; filtering here keeps the SQL portable.
+        found = [item for item in found if theme in item.themes]
+    return found[:limit] if limit is not None else found
+
+
+def get_item(store: Store, item_id: str) -> Item:
+    with store.connect() as db:
+        row = db.execute(select(items_table).where(items_table.c.id.startswith(item_id))).all()
+    if not row:
+        raise NotFoundError(f"no item with id {item_id!r}", hint="see `varcomms items list`")
+    if len(row) > 1:
+        raise NotFoundError(f"item id {item_id!r} is ambiguous; give more characters")
+    return row_to_item(row[0])
+
+
+def set_status(
+    store: Store, item_ids: Iterable[str], status: ItemStatus, *, used_in: str | None = None
+) -> int:
+    ids = list(item_ids)
+    if not ids:
+        return 0
+    with store.begin() as db:
+        result = db.execute(
+            update(items_table)
+            .where(items_table.c.id.in_(ids))
+            .values(status=status.value, used_in=used_in)
+        )
+    return result.rowcount
+
+
+def set_themes(store: Store, item_id: str, themes: Iterable[str]) -> Item:
+    item = get_item(store, item_id)
+    with store.begin() as db:
+        db.execute(
+            update(items_table)
+            .where(items_table.c.id == item.id)
+            .values(themes=sorted(set(themes)))
+        )
+    return get_item(store, item.id)

@@ -1,0 +1,107 @@
+"""The database: one engine, migrated to the latest schema on first use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from varcomms.errors import StoreError
+from varcomms.store.schema import metadata
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+__all__ = ["Store", "metadata"]
+
+
+def _alembic_config(connection: Connection) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the web app read while a send writes; foreign keys are off by default.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class Store:
+    """Owns the engine. ``Store.open(url)`` creates and upgrades the database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str, *, upgrade: bool = True, echo: bool = False) -> Store:
+        parsed = make_url(url)
+        if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if parsed.drivername == "postgresql":
+            # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        engine = create_engine(parsed, echo=echo, future=True)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        store = cls(engine)
+        if upgrade:
+            store.upgrade()
+        return store
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def current_revision(self) -> str | None:
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    @staticmethod
+    def head_revision() -> str | None:
+        config = AlembicConfig()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        return ScriptDirectory.from_config(config).get_current_head()
+
+    def upgrade(self, revision: str = "head") -> str | None:
+        """Apply pending migrations; cheap when the schema is already current."""
+        try:
+            if revision == "head" and self.current_revision() == self.head_revision():
+                return self.head_revision()
+            with self.engine.begin() as connection:
+                command.upgrade(_alembic_config(connection), revision)
+        except OperationalError as err:
+            raise StoreError(
+                f"cannot open the database {self.engine.url.render_as_string()}: {err.orig}",
+                hint="check database_url in varcomms.toml",
+            ) from err
+        except SQLAlchemyError as err:
+            raise StoreError(f"database migration failed: {err}") from err
+        return self.current_revision()
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A connection in a transaction that commits on success, rolls back on error."""
+        with self.engine.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        with self.engine.connect() as connection:
+            yield connection
+
+    def close(self) -> None:
+        self.engine.dispose()
