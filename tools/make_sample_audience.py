@@ -69,7 +69,9 @@ def main() -> None:
         municipality = rng.choice(MUNICIPALITIES)
         org_type, org, domain, _ = rng.choices(ORGS, weights=[o[3] for o in ORGS])[0]
         slug = ascii_slug(municipality)
-        email = f"{ascii_slug(first)}.{ascii_slug(last).replace('-', '')}@{domain.format(slug=slug)}"
+        email = (
+            f"{ascii_slug(first)}.{ascii_slug(last).replace('-', '')}@{domain.format(slug=slug)}"
+        )
         if email in seen:
             continue
         seen.add(email)
@@ -89,7 +91,9 @@ def main() -> None:
                 "themes": "|".join(themes),
                 "language": "nl",
                 "status": status,
-                "consent_source": rng.choice(["aanmeldformulier website", "Leerhuis", "import 2021"]),
+                "consent_source": rng.choice(
+                    ["aanmeldformulier website", "Leerhuis", "import 2021"]
+                ),
                 "consent_at": consent.isoformat(),
                 "confirmed_at": (consent + timedelta(minutes=7)).isoformat()
                 if status != "pending"

@@ -26,6 +26,23 @@ class SystemClock:
         time.sleep(seconds)
 
 
+class ShiftedClock:
+    """Real time, moved to another starting point: the demo lives in its sample period."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ShiftedClock needs an aware datetime")
+        self._offset = start - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+    def sleep(self, seconds: float) -> None:
+        import time
+
+        time.sleep(seconds)
+
+
 class FakeClock:
     """A clock for tests: time moves only when told to, sleeping advances it."""
 

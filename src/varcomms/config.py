@@ -369,6 +369,12 @@ class Secrets:
             )
         return value
 
+    def merged(self, extra: Mapping[str, str]) -> Secrets:
+        """A copy with more secrets (short names), e.g. the demo's own signing key."""
+        merged = Secrets({})
+        merged._values = {**self._values, **{k.lower(): v for k, v in extra.items()}}
+        return merged
+
     def __repr__(self) -> str:
         return f"Secrets({sorted(self._values)})"
 

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
@@ -86,14 +85,19 @@ def run(
         if err.hint:
             cli.stderr.print(f"[dim]hint:[/dim] {err.hint}", highlight=False)
         return err.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         cli.stderr.print("Aborted.")
         return 130
-    except click.ClickException as err:
-        err.show(file=cli.stderr.file)
+    except typer.Exit as err:
         return err.exit_code
-    except click.exceptions.Exit as err:
-        return err.exit_code
+    except typer.TyperException as err:
+        # Usage errors (typer's own click): unknown option, missing argument, …
+        show = getattr(err, "show", None)
+        if show is not None:
+            show(file=cli.stderr.file)
+        else:
+            cli.stderr.print(f"error: {err}")
+        return int(getattr(err, "exit_code", 2))
     except KeyboardInterrupt:
         cli.stderr.print("Interrupted.")
         return 130
