@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, and_, func, or_, select, update
 
-from varcomms.errors import NotFoundError
+from varcomms.errors import NotFoundError, StateError
 from varcomms.models import EventInfo, Item, ItemKind, ItemStatus
 from varcomms.store import Store
 from varcomms.store.schema import items as items_table
@@ -296,3 +296,38 @@ def set_themes(store: Store, item_id: str, themes: Iterable[str]) -> Item:
             )
         )
     return get_item(store, item.id)
+
+
+def skip_item(store: Store, item_id: str, *, undo: bool = False) -> Item:
+    """An editor's "not for the newsletter" (or, with ``undo``, "offer it again")."""
+    item = get_item(store, item_id)
+    if item.status is ItemStatus.USED:
+        raise StateError(
+            f"item {item.id} is already used in edition {item.used_in}",
+            hint="remove it from that edition's files instead",
+        )
+    if undo and item.status is not ItemStatus.SKIPPED:
+        raise StateError(f"item {item.id} is not skipped")
+    set_status(store, [item.id], ItemStatus.NEW if undo else ItemStatus.SKIPPED)
+    return get_item(store, item.id)
+
+
+def retag_item(
+    store: Store,
+    item_id: str,
+    *,
+    known: Iterable[str],
+    add: Iterable[str] = (),
+    remove: Iterable[str] = (),
+    exactly: Iterable[str] | None = None,
+) -> Item:
+    """Change an item's themes by hand: ``exactly`` these, or current + ``add`` - ``remove``."""
+    known_themes = set(known)
+    unknown = sorted({*add, *remove, *(exactly or ())} - known_themes)
+    if unknown:
+        raise NotFoundError(
+            f"unknown theme {unknown[0]!r}", hint="see `varcomms config themes` for the slugs"
+        )
+    item = get_item(store, item_id)
+    themes = set(exactly) if exactly is not None else set(item.themes)
+    return set_themes(store, item.id, (themes | set(add)) - set(remove))

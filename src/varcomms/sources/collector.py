@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -73,7 +73,7 @@ def collect(
         http=http,
         tagger=ThemeTagger(config),
         now=now,
-        since=_as_utc(since, config) if since is not None else None,
+        since=as_utc(since, config) if since is not None else None,
     )
     if progress is not None:
         progress.start(len(selected))
@@ -108,12 +108,20 @@ def select_sources(config: Config, only: str | Iterable[str] | None) -> list[Sou
     return [config.source(name) for name in dict.fromkeys(names)]
 
 
-def _as_utc(value: datetime | date, config: Config) -> datetime:
+def as_utc(value: datetime | date, config: Config) -> datetime:
+    """A date from the command line as UTC: dates and naive times are local time."""
     if not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day, tzinfo=config.tz)
     elif value.tzinfo is None:
         value = value.replace(tzinfo=config.tz)
     return value.astimezone(UTC)
+
+
+def upcoming_window(ctx: Context) -> dict[str, datetime]:
+    """``list_items`` filters for the events an edition planned now would offer."""
+    now = ctx.clock.now()
+    days = ctx.config.editions.agenda_window_days
+    return {"event_from": now, "event_until": now + timedelta(days=days)}
 
 
 def _source_url(source: SourceConfig, config: Config) -> str | None:

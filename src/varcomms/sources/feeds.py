@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import html
 import io
+import mimetypes
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,6 +30,8 @@ from varcomms.sources.http import Document
 dates.register()
 
 TITLE_MAX = 300
+# feedparser's "bozo" reasons that mean "recovered", not "broken".
+_BENIGN = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 URL_MAX = 2000
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
 
@@ -66,10 +69,17 @@ def parse_feed(document: Document) -> ParsedFeed:
     )
     entries_raw = parsed.get("entries", [])
     warnings: list[str] = []
-    if not entries_raw and (parsed.get("bozo") or not parsed.get("version")):
-        _not_a_feed(document, parsed)
+    error = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if not entries_raw:
+        if not parsed.get("version"):
+            _not_a_feed(document, parsed)
+        if error is not None and not isinstance(error, _BENIGN):
+            raise SourceError(
+                f"{document.url} is not a well-formed feed ({_describe_bozo(error, document)})",
+                hint="the site publishes a broken feed; it is tried again on the next run",
+            )
     if parsed.get("bozo"):
-        problem = _describe_bozo(parsed.get("bozo_exception"))
+        problem = _describe_bozo(parsed.get("bozo_exception"), document)
         if entries_raw:
             warnings.append(f"feed is not well-formed ({problem}); its entries were kept")
         else:
@@ -102,14 +112,18 @@ def _not_a_feed(document: Document, parsed: Any) -> None:
         )
     if not document.content.strip():
         raise SourceError(f"{document.url} is empty, not a feed")
-    problem = _describe_bozo(parsed.get("bozo_exception")) if parsed.get("bozo") else None
+    problem = _describe_bozo(parsed.get("bozo_exception"), document) if parsed.get("bozo") else None
     raise SourceError(
         f"{document.url} is not an RSS or Atom feed" + (f" ({problem})" if problem else ""),
         hint="check the source's url and kind",
     )
 
 
-def _describe_bozo(error: object) -> str:
+def _has_xml_declaration(content: bytes) -> bool:
+    return content.lstrip(b"\xef\xbb\xbf\r\n\t ")[:5] == b"<?xml"
+
+
+def _describe_bozo(error: object, document: Document | None = None) -> str:
     if error is None:
         return "unknown problem"
     name = type(error).__name__
@@ -118,7 +132,14 @@ def _describe_bozo(error: object) -> str:
         return "its declared encoding is wrong"
     if name == "NonXMLContentType":
         return "served with a non-XML content type"
-    return f"{text[:200]}" if text else name
+    located = re.match(r"<unknown>:(\d+):(\d+): (.*)", text, re.S)
+    if located:  # a SAX error: say where, the way an editor would look for it
+        line = int(located[1])
+        # feedparser puts an XML declaration line in front when the document has none.
+        if document is not None and not _has_xml_declaration(document.content):
+            line = max(1, line - 1)
+        text = f"line {line}, column {int(located[2]) + 1}: {located[3]}"  # expat counts from 0
+    return text[:200] if text else name
 
 
 class _FeedLinkFinder(HTMLParser):
@@ -201,21 +222,21 @@ def _title(raw: Any) -> str:
 
 
 def _body_html(raw: Any) -> str:
-    """WordPress content:encoded (full text) before description (an excerpt)."""
-    for content in raw.get("content") or ():
-        value = content.get("value") or ""
-        if value.strip() and content.get("type", "text/html") in _HTML_TYPES:
-            return value
-    for content in raw.get("content") or ():
-        if (content.get("value") or "").strip():
-            return _text_as_html(content["value"])
+    """WordPress content:encoded (full text) before the description (an excerpt).
+
+    HTML content first, then the summary, then plain-text content (shown as paragraphs).
+    """
+    contents = [c for c in raw.get("content") or () if (c.get("value") or "").strip()]
+    for content in contents:
+        if content.get("type", "text/html") in _HTML_TYPES:
+            return content["value"]
     summary = raw.get("summary")
-    if not isinstance(summary, str) or not summary.strip():
-        return ""
-    detail = raw.get("summary_detail") or {}
-    if detail.get("type", "text/html") in _HTML_TYPES:
-        return summary
-    return _text_as_html(summary)
+    if isinstance(summary, str) and summary.strip():
+        detail = raw.get("summary_detail") or {}
+        if detail.get("type", "text/html") in _HTML_TYPES:
+            return summary
+        return _text_as_html(summary)
+    return _text_as_html(contents[0]["value"]) if contents else ""
 
 
 def _text_as_html(text: str) -> str:
@@ -246,8 +267,10 @@ def _image(raw: Any, page: str | None, summary_html: str) -> tuple[str | None, s
     finder.feed(summary_html)
     candidates: list[str] = []
     for enclosure in raw.get("enclosures") or ():
-        if str(enclosure.get("type", "")).startswith("image/"):
-            candidates.append(_safe(enclosure.get("href") or enclosure.get("url")))
+        href = _safe(enclosure.get("href") or enclosure.get("url"))
+        kind = str(enclosure.get("type", "")) or (mimetypes.guess_type(href)[0] or "")
+        if href and kind.startswith("image/"):
+            candidates.append(href)
     for thumb in raw.get("media_thumbnail") or ():
         candidates.append(_safe(thumb.get("url")))
     for media in raw.get("media_content") or ():

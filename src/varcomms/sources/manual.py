@@ -115,7 +115,10 @@ class MarkdownFolder:
         try:
             raw = yaml.safe_load(match.group(1)) or {}
         except yaml.MarkedYAMLError as err:
-            line = err.problem_mark.line + 2 if err.problem_mark else None
+            # The context mark (where the broken construct began) is what an editor
+            # needs for an unclosed list or quote; front matter starts on line 2.
+            mark = err.context_mark or err.problem_mark
+            line = mark.line + 2 if mark else None
             raise InputError(
                 f"front matter is not valid YAML: {err.problem}", path=path, line=line
             ) from err
