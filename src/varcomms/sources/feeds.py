@@ -61,12 +61,17 @@ class ParsedFeed:
     warnings: list[str]
 
 
-def parse_feed(document: Document) -> ParsedFeed:
-    """Parse a fetched document; raise SourceError when it is not a feed at all."""
-    parsed = feedparser.parse(
+def parse_document(document: Document) -> Any:
+    """feedparser's reading of the document's bytes, with the response headers."""
+    return feedparser.parse(
         io.BytesIO(document.content),  # never a str: feedparser would open it as a path
         response_headers=dict(document.headers),
     )
+
+
+def parse_feed(document: Document) -> ParsedFeed:
+    """Parse a fetched document; raise SourceError when it is not a feed at all."""
+    parsed = parse_document(document)
     entries_raw = parsed.get("entries", [])
     warnings: list[str] = []
     error = parsed.get("bozo_exception") if parsed.get("bozo") else None
@@ -78,8 +83,9 @@ def parse_feed(document: Document) -> ParsedFeed:
                 f"{document.url} is not a well-formed feed ({_describe_bozo(error, document)})",
                 hint="the site publishes a broken feed; it is tried again on the next run",
             )
-    if parsed.get("bozo"):
-        problem = _describe_bozo(parsed.get("bozo_exception"), document)
+    # A missing or odd Content-Type is not worth an editor's attention.
+    if error is not None and not isinstance(error, feedparser.NonXMLContentType):
+        problem = _describe_bozo(error, document)
         if entries_raw:
             warnings.append(f"feed is not well-formed ({problem}); its entries were kept")
         else:
@@ -88,12 +94,18 @@ def parse_feed(document: Document) -> ParsedFeed:
     feed_link = absolute_url(_safe(feed.get("link")), document.base_url)
     base = document.base_url or feed_link
     entries: list[Entry] = []
+    empty: list[int] = []
     for position, raw in enumerate(entries_raw, start=1):
         entry = normalise_entry(raw, base_url=base)
         if entry is None:
-            warnings.append(f"entry {position} has no title, link or content; skipped")
-            continue
-        entries.append(entry)
+            empty.append(position)
+        else:
+            entries.append(entry)
+    if empty:
+        where = ", ".join(map(str, empty[:5])) + (", …" if len(empty) > 5 else "")
+        warnings.append(
+            f"{len(empty)} entry(ies) without title, link or content left out ({where})"
+        )
     title = plain_text(feed.get("title", "")) or ""
     return ParsedFeed(title=title, link=feed_link, entries=entries, warnings=warnings)
 
@@ -191,7 +203,7 @@ def normalise_entry(raw: Any, *, base_url: str | None) -> Entry | None:
         url=url,
         summary_html=summary_html,
         text=f"{title}\n{summary_text}",
-        published=_published(raw),
+        published=entry_published(raw),
         image_url=image_url,
         image_alt=_clip(image_alt or title, 500) if image_url else None,
         categories=_categories(raw),
@@ -287,7 +299,8 @@ def _image(raw: Any, page: str | None, summary_html: str) -> tuple[str | None, s
     return None, None
 
 
-def _published(raw: Any) -> datetime | None:
+def entry_published(raw: Any) -> datetime | None:
+    """When an entry was published (or updated), as UTC; Dutch dates included."""
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         value = dates.struct_to_utc(raw.get(key))
         if value is not None:

@@ -39,6 +39,7 @@ class Agenda:
         self.config = config
         self.env = env
         self.validators = validators
+        self._unreadable_rules: list[str] = []
 
     def fetch(self) -> Batch:
         document = read_document(self.config, self.env, self.validators)
@@ -67,6 +68,12 @@ class Agenda:
             batch.items.append(item)
         for reason, count in skipped.items():
             batch.warnings.append(f"{count} event(s) skipped: {reason}")
+        if self._unreadable_rules:
+            first = self._unreadable_rules[0]
+            batch.warnings.append(
+                f"{len(self._unreadable_rules)} event(s) with an unreadable RRULE (first: "
+                f"{first!r}) are shown at their first date"
+            )
         return batch
 
     def _calendar_zone(self, calendar: Any, batch: Batch) -> tzinfo:
@@ -105,7 +112,10 @@ class Agenda:
             excluded = (
                 cancelled.get(uid, set()) | overridden.get(uid, set()) | _exdates(event, zone)
             )
-            start = self._next_occurrence(event, raw_start, zone, excluded, batch) or start
+            try:
+                start = self._next_occurrence(event, raw_start, zone, excluded) or start
+            except _UnreadableRuleError:
+                self._unreadable_rules.append(_summary(event))
             if raw_end is not None and end is not None:
                 end = start + (_as_utc(raw_end, zone) - _as_utc(raw_start, zone))
         if all_day:
@@ -150,7 +160,7 @@ class Agenda:
         )
 
     def _next_occurrence(
-        self, event: Any, raw_start: date, zone: tzinfo, excluded: set[datetime], batch: Batch
+        self, event: Any, raw_start: date, zone: tzinfo, excluded: set[datetime]
     ) -> datetime | None:
         """The first occurrence that has not started yet, or the last one if all did."""
         anchor = raw_start
@@ -160,6 +170,8 @@ class Agenda:
             anchor = anchor.replace(tzinfo=zone)
         rules = event.get("RRULE")
         rule_text = (rules[0] if isinstance(rules, list) else rules).to_ical().decode()
+        if not rule_text.strip():  # "RRULE:" with nothing after it: not recurring
+            return None
         try:
             rule = rrulestr(rule_text, dtstart=anchor)
             occurrences = islice(iter(rule), MAX_OCCURRENCES)
@@ -173,15 +185,16 @@ class Agenda:
                 if at >= self.env.now:
                     return at
             return last
-        except (ValueError, TypeError, OverflowError) as err:
-            batch.warnings.append(
-                f"event {_summary(event)!r}: cannot read its RRULE ({err}); using its first date"
-            )
-            return None
+        except (ValueError, TypeError, OverflowError):
+            raise _UnreadableRuleError from None
 
 
 class _UnusableEventError(Exception):
     """An event that cannot be an agenda item; counted, not fatal."""
+
+
+class _UnreadableRuleError(Exception):
+    """An RRULE dateutil cannot expand; the event is shown at its first date."""
 
 
 def parse_calendar(document: Document) -> Any:
@@ -197,8 +210,9 @@ def parse_calendar(document: Document) -> Any:
     try:
         return icalendar.Calendar.from_ical(text)
     except Exception as err:  # icalendar raises ValueError, KeyError, IndexError…
+        reason = str(err).split(": b'", 1)[0][:200]  # icalendar appends the raw bytes
         raise SourceError(
-            f"{document.url} is not a valid iCalendar file: {str(err)[:200]}",
+            f"{document.url} is not a valid iCalendar file: {reason}",
             hint="check the source's url and kind",
         ) from err
 
