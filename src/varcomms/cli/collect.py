@@ -13,6 +13,7 @@ from rich.table import Table
 from varcomms import pool, sources
 from varcomms.cli.state import JsonOption, print_json, state
 from varcomms.config import Config
+from varcomms.errors import InputError, SourceError
 from varcomms.models import Item, ItemKind, ItemStatus
 from varcomms.sources import CollectReport, SourceReport, SourceStatus
 
@@ -34,8 +35,8 @@ def _parse_when(value: str | None) -> datetime | date | None:
     try:
         return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date like 2022-01-31 (or 2022-01-31T09:00)"
+        raise InputError(
+            f"{value!r} is not a date like 2022-01-31 (or 2022-01-31T09:00)", field="--since"
         ) from None
 
 
@@ -96,7 +97,11 @@ def collect(
                 cli.stderr.print(f"[dim]hint ({failed.name}):[/dim] {failed.hint}", highlight=False)
     if not report.ok:
         # Scheduled runs notice: exit 1 when a source failed; the others have landed.
-        raise typer.Exit(1)
+        names = ", ".join(line.name for line in report.failed)
+        raise SourceError(
+            f"{len(report.failed)} source(s) failed: {names}",
+            hint="the other sources were collected; see the table for the reasons",
+        )
 
 
 def _summary_table(report: CollectReport) -> Table:
@@ -276,7 +281,7 @@ def tag(
     if exactly is not None:
         wanted = [t.strip() for t in exactly.split(",") if t.strip()]
     if wanted is None and not add and not remove:
-        raise typer.BadParameter("give --add, --remove or --set")
+        raise InputError("give --add, --remove or --set", field="items tag")
     item = pool.retag_item(
         context.store,
         item_id,
