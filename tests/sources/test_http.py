@@ -217,3 +217,50 @@ def test_since_leaves_out_older_news_and_keeps_old_validators(
     full = sources.collect(context).source("wp")
     assert (full.status, full.new, full.unchanged) == (SourceStatus.OK, 1, 2)
     assert pool.list_items(context.store, since=datetime(2022, 1, 20, tzinfo=UTC))
+
+
+def test_per_host_limit_is_respected(context: Context, feed_server: FeedServer) -> None:
+    import threading
+
+    lock = threading.Condition()
+    active = {"now": 0, "most": 0}
+    original = feed_server.httpd.RequestHandlerClass.do_GET
+
+    def counting(handler):  # type: ignore[no-untyped-def]
+        with lock:
+            active["now"] += 1
+            active["most"] = max(active["most"], active["now"])
+            lock.notify_all()
+            # Hold the request until a third one arrives (a broken limit) or briefly.
+            lock.wait_for(lambda: active["now"] > 2, timeout=0.1)
+        try:
+            original(handler)
+        finally:
+            with lock:
+                active["now"] -= 1
+
+    feed_server.httpd.RequestHandlerClass.do_GET = counting  # type: ignore[method-assign]
+    configured = [
+        source(f"f{n}", url=feed_server.add(f"/{n}.xml", body=WORDPRESS)) for n in range(5)
+    ]
+    with_sources(context, *configured, concurrency=5, per_host=2)
+    report = sources.collect(context)
+    assert report.ok and report.new == 15
+    assert active["most"] == 2
+
+
+def test_calendar_over_http_with_conditional_get(context: Context, feed_server: FeedServer) -> None:
+    from tests.sources.conftest import fixture_bytes as read
+
+    url = feed_server.add(
+        "/agenda.ics", body=read("agenda.ics"), content_type="text/calendar", etag='"a1"'
+    )
+    page = feed_server.add("/agenda/", body=read("page.html"), content_type="text/html")
+    with_sources(
+        context, source("agenda", kind="ical", url=url), source("pagina", kind="ical", url=page)
+    )
+    first = sources.collect(context)
+    assert first.source("agenda").new == 5
+    assert first.source("pagina").message == f"{page} is an HTML page, not an iCalendar file"
+    second = sources.collect(context).source("agenda")
+    assert second.status is SourceStatus.NOT_MODIFIED
