@@ -307,7 +307,9 @@ def test_encodings(corpus: CorpusRun) -> None:
         assert corpus.line(relative).status is SourceStatus.OK, relative
     override = corpus.line("feedparser/encoding/bozo_http_i18n.xml")
     assert override.status is SourceStatus.WARNING
-    assert override.warnings == ["feed is not well-formed (its declared encoding is wrong)"]
+    assert override.warnings == [
+        "the feed declares the wrong character encoding; check its text for garbled letters"
+    ]
 
 
 # -- calendars -----------------------------------------------------------------------------

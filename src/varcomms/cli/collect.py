@@ -197,9 +197,9 @@ def list_items(
         kind=ItemKind.EVENT if upcoming else kind,
         theme=theme,
         source=source,
-        since=sources.collector.as_utc(when, context.config) if when else None,
+        since=sources.as_utc(when, context.config) if when else None,
         status=status,
-        **sources.collector.upcoming_window(context) if upcoming else {},
+        **sources.upcoming_window(context) if upcoming else {},
         limit=limit,
     )
     if as_json:

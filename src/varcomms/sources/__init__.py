@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from varcomms.sources import campaign, event_rss, ical, manual, rss
 from varcomms.sources.base import REGISTRY, Batch, Source, SourceEnv, register
-from varcomms.sources.collector import CollectProgress, collect, select_sources
+from varcomms.sources.collector import (
+    CollectProgress,
+    as_utc,
+    collect,
+    select_sources,
+    upcoming_window,
+)
 from varcomms.sources.report import CollectReport, SourceReport, SourceStatus
 
 __all__ = [
@@ -21,6 +27,7 @@ __all__ = [
     "SourceEnv",
     "SourceReport",
     "SourceStatus",
+    "as_utc",
     "campaign",
     "collect",
     "event_rss",
@@ -29,4 +36,5 @@ __all__ = [
     "register",
     "rss",
     "select_sources",
+    "upcoming_window",
 ]

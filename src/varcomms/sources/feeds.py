@@ -83,8 +83,12 @@ def parse_feed(document: Document) -> ParsedFeed:
                 f"{document.url} is not a well-formed feed ({_describe_bozo(error, document)})",
                 hint="the site publishes a broken feed; it is tried again on the next run",
             )
+    if isinstance(error, feedparser.CharacterEncodingOverride):
+        warnings.append(
+            "the feed declares the wrong character encoding; check its text for garbled letters"
+        )
     # A missing or odd Content-Type is not worth an editor's attention.
-    if error is not None and not isinstance(error, feedparser.NonXMLContentType):
+    elif error is not None and not isinstance(error, feedparser.NonXMLContentType):
         problem = _describe_bozo(error, document)
         if entries_raw:
             warnings.append(f"feed is not well-formed ({problem}); its entries were kept")
@@ -140,8 +144,6 @@ def _describe_bozo(error: object, document: Document | None = None) -> str:
         return "unknown problem"
     name = type(error).__name__
     text = str(error).strip()
-    if name == "CharacterEncodingOverride":
-        return "its declared encoding is wrong"
     if name == "NonXMLContentType":
         return "served with a non-XML content type"
     located = re.match(r"<unknown>:(\d+):(\d+): (.*)", text, re.S)

@@ -122,25 +122,10 @@ class HttpClient:
         timeout = (self.settings.connect_timeout, read_timeout or self.settings.read_timeout)
         attempts = self.settings.retries + 1
         for attempt in range(attempts):
-            last = attempt == attempts - 1
+            retry = attempt < attempts - 1
             try:
                 with self._host_slot(url):
-                    response = self.session.get(
-                        url,
-                        headers=validators.request_headers(),
-                        timeout=timeout,
-                        stream=True,
-                        allow_redirects=True,
-                    )
-                    try:
-                        if response.status_code in RETRY_STATUSES and not last:
-                            wait = self._retry_after(response) or self._backoff(attempt)
-                            response.close()
-                            self.clock.sleep(wait)
-                            continue
-                        return self._document(response, timeout[1], validators)
-                    finally:
-                        response.close()
+                    outcome = self._attempt(url, validators, timeout, attempt, retry=retry)
             except requests.exceptions.ReadTimeout as err:
                 # A server that stalls once will likely stall again; waiting another
                 # read timeout per retry would hold up the whole run.
@@ -149,15 +134,42 @@ class HttpClient:
                     hint="the server is slow or down; raise timeout_seconds if it is just slow",
                 ) from err
             except requests.exceptions.ConnectionError as err:
-                if last:
+                if not retry:
                     raise SourceError(
                         f"cannot connect to {urlsplit(url).netloc}: {_reason(err)}",
                         hint="check the URL and the network; it is retried on the next run",
                     ) from err
-                self.clock.sleep(self._backoff(attempt))
+                outcome = self._backoff(attempt)
             except requests.exceptions.RequestException as err:
                 raise SourceError(f"request to {url} failed: {_reason(err)}") from err
+            if isinstance(outcome, Document):
+                return outcome
+            self.clock.sleep(outcome)  # outside the host slot: others may go meanwhile
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _attempt(
+        self,
+        url: str,
+        validators: Validators,
+        timeout: tuple[float, float],
+        attempt: int,
+        *,
+        retry: bool,
+    ) -> Document | float:
+        """One request: the Document, or how long to wait before trying again."""
+        response = self.session.get(
+            url,
+            headers=validators.request_headers(),
+            timeout=timeout,
+            stream=True,
+            allow_redirects=True,
+        )
+        try:
+            if response.status_code in RETRY_STATUSES and retry:
+                return self._retry_after(response) or self._backoff(attempt)
+            return self._document(response, timeout[1], validators)
+        finally:
+            response.close()
 
     def _backoff(self, attempt: int) -> float:
         return min(2.0**attempt, MAX_BACKOFF_SECONDS)
