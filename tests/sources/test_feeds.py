@@ -130,3 +130,12 @@ def test_event_feed_pubdate_is_the_start(context: Context) -> None:
     assert conference.event.location == "De Doelen, Rotterdam"
     # The clock says 1 February 2022: the January event is past and not offered.
     assert len(found) == 2
+
+
+def test_malformed_urls_in_feed_html_do_not_crash_the_sanitiser() -> None:
+    from varcomms.sanitize import absolute_url, sanitize_html
+
+    html = '<a href="http://example.c[o.test/">x</a><img src="http://[bad/i.png" alt="y">'
+    cleaned = sanitize_html(html, base_url="https://test.example.nl/")
+    assert "example.c[o" not in cleaned and "[bad" not in cleaned
+    assert absolute_url("http://example.c[o.test/", None) is None
