@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, and_, func, or_, select, update
 
-from varcomms.errors import NotFoundError
+from varcomms.errors import NotFoundError, StateError
 from varcomms.models import EventInfo, Item, ItemKind, ItemStatus
 from varcomms.store import Store
 from varcomms.store.schema import items as items_table
@@ -108,8 +108,15 @@ def row_to_item(row: Row[Any]) -> Item:
     )
 
 
-def _find_existing(db: Connection, item: Item) -> Row[Any] | None:
-    """The row this item is a new sighting of, if any (see the module docstring)."""
+def _find_existing(
+    db: Connection, item: Item, *, live_keys: set[str], claimed: set[str]
+) -> Row[Any] | None:
+    """The row this item is a new sighting of, if any (see the module docstring).
+
+    ``live_keys`` are the guids of the batch being stored: a row whose own guid is still
+    published is a different story, never a rescheduled one. ``claimed`` are rows already
+    matched in this batch, so two items never land on one row.
+    """
     row = db.execute(select(items_table).where(items_table.c.id == item.id)).first()
     if row is not None:
         return row
@@ -120,7 +127,7 @@ def _find_existing(db: Connection, item: Item) -> Row[Any] | None:
         ).first()
         if row is not None:
             return row
-    else:
+    elif item.url:  # an entry without a link of its own has url ""; that matches nothing
         row = db.execute(
             select(items_table).where(
                 same_source, items_table.c.guid.is_(None), items_table.c.url == item.url
@@ -130,7 +137,8 @@ def _find_existing(db: Connection, item: Item) -> Row[Any] | None:
             return row
     if item.event is not None:
         # A rescheduled event often gets a new UID from the calendar; the same title in
-        # the same source within a few weeks of the old date is the same event.
+        # the same source within a few weeks of the old date, whose old UID is gone from
+        # the calendar, is the same event.
         window = 60 * 60 * 24 * 45
         candidates = db.execute(
             select(items_table).where(
@@ -140,19 +148,32 @@ def _find_existing(db: Connection, item: Item) -> Row[Any] | None:
                 items_table.c.event_start.is_not(None),
             )
         ).all()
-        for candidate in candidates:
-            if abs((candidate.event_start - item.event.start).total_seconds()) <= window:
-                return candidate
+        start = item.event.start
+        candidates = [
+            row
+            for row in candidates
+            if row.id not in claimed
+            and row.guid not in live_keys
+            and abs((row.event_start - start).total_seconds()) <= window
+        ]
+        if candidates:
+            return min(candidates, key=lambda row: abs((row.event_start - start).total_seconds()))
     return None
 
 
 def upsert_items(store: Store, found: Iterable[Item], *, now: datetime) -> UpsertCounts:
-    """Add new items, update changed ones; skipped/used status is never reset."""
+    """Add new items, update changed ones; skipped/used status is never reset.
+
+    Pass all items of one source in one call: de-duplication of rescheduled events
+    looks at which events the source still publishes.
+    """
+    batch = list(found)
+    live_keys = {item.guid for item in batch if item.guid}
+    claimed: set[str] = set()
     counts = UpsertCounts()
     with store.begin() as db:
-        for item in found:
-            values = _values(item)
-            existing = _find_existing(db, item)
+        for item in batch:
+            existing = _find_existing(db, item, live_keys=live_keys, claimed=claimed)
             if existing is None:
                 db.execute(
                     items_table.insert().values(
@@ -161,18 +182,23 @@ def upsert_items(store: Store, found: Iterable[Item], *, now: datetime) -> Upser
                         used_in=item.used_in,
                         first_seen=now,
                         last_seen=now,
-                        **values,
+                        **_values(item),
                     )
                 )
+                claimed.add(item.id)
                 counts.new += 1
-            elif existing.content_hash == values["content_hash"]:
+                continue
+            claimed.add(existing.id)
+            if existing.themes_locked:
+                # An editor re-tagged it: their themes win over the rules, now and later.
+                item = replace(item, themes=tuple(existing.themes or ()))
+            values = _values(item)
+            if existing.content_hash == values["content_hash"]:
                 db.execute(
                     update(items_table).where(items_table.c.id == existing.id).values(last_seen=now)
                 )
                 counts.unchanged += 1
             else:
-                # Editors' re-tagging wins over the rules that tagged it first.
-                values["themes"] = sorted(set(existing.themes or ()) | set(item.themes))
                 db.execute(
                     update(items_table)
                     .where(items_table.c.id == existing.id)
@@ -256,11 +282,52 @@ def set_status(
 
 
 def set_themes(store: Store, item_id: str, themes: Iterable[str]) -> Item:
+    """An editor's themes for an item; later collects keep them (``themes_locked``)."""
     item = get_item(store, item_id)
+    chosen = set(themes)
     with store.begin() as db:
         db.execute(
             update(items_table)
             .where(items_table.c.id == item.id)
-            .values(themes=sorted(set(themes)))
+            .values(
+                themes=sorted(chosen),
+                themes_locked=True,
+                content_hash=content_hash(replace(item, themes=tuple(sorted(chosen)))),
+            )
         )
     return get_item(store, item.id)
+
+
+def skip_item(store: Store, item_id: str, *, undo: bool = False) -> Item:
+    """An editor's "not for the newsletter" (or, with ``undo``, "offer it again")."""
+    item = get_item(store, item_id)
+    if item.status is ItemStatus.USED:
+        raise StateError(
+            f"item {item.id} is already used in edition {item.used_in}",
+            hint="remove it from that edition's files instead",
+        )
+    if undo and item.status is not ItemStatus.SKIPPED:
+        raise StateError(f"item {item.id} is not skipped")
+    set_status(store, [item.id], ItemStatus.NEW if undo else ItemStatus.SKIPPED)
+    return get_item(store, item.id)
+
+
+def retag_item(
+    store: Store,
+    item_id: str,
+    *,
+    known: Iterable[str],
+    add: Iterable[str] = (),
+    remove: Iterable[str] = (),
+    exactly: Iterable[str] | None = None,
+) -> Item:
+    """Change an item's themes by hand: ``exactly`` these, or current + ``add`` - ``remove``."""
+    known_themes = set(known)
+    unknown = sorted({*add, *remove, *(exactly or ())} - known_themes)
+    if unknown:
+        raise NotFoundError(
+            f"unknown theme {unknown[0]!r}", hint="see `varcomms config themes` for the slugs"
+        )
+    item = get_item(store, item_id)
+    themes = set(exactly) if exactly is not None else set(item.themes)
+    return set_themes(store, item.id, (themes | set(add)) - set(remove))

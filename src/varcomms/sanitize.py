@@ -39,9 +39,12 @@ def _absolute(base_url: str | None):  # type: ignore[no-untyped-def]
         if attribute not in ("href", "src"):
             return value
         value = value.strip()
-        if base_url and not urlsplit(value).scheme and not value.startswith("#"):
-            value = urljoin(base_url, value)
-        scheme = urlsplit(value).scheme.lower()
+        try:
+            if base_url and not urlsplit(value).scheme and not value.startswith("#"):
+                value = urljoin(base_url, value)
+            scheme = urlsplit(value).scheme.lower()
+        except ValueError:  # e.g. "http://example.c[o.test/": not a URL at all
+            return None
         if scheme and scheme not in ALLOWED_SCHEMES:
             return None  # drops the attribute: a javascript:/data: link becomes plain text
         if element == "img" and scheme not in ("http", "https"):
@@ -71,5 +74,9 @@ def absolute_url(url: str | None, base_url: str | None) -> str | None:
     """``url`` resolved against ``base_url``; None for empty or non-web schemes."""
     if not url:
         return None
-    resolved = urljoin(base_url, url.strip()) if base_url else url.strip()
-    return resolved if urlsplit(resolved).scheme in ("http", "https") else None
+    try:
+        resolved = urljoin(base_url, url.strip()) if base_url else url.strip()
+        scheme = urlsplit(resolved).scheme
+    except ValueError:  # malformed, e.g. an unbalanced "[" in the host
+        return None
+    return resolved if scheme in ("http", "https") else None

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.sql.expression import false
 from sqlalchemy.types import TypeDecorator
 
 metadata = MetaData(
@@ -85,6 +86,8 @@ items = Table(
     Column("event_ics_url", String(2000)),
     Column("status", String(20), nullable=False, default="new"),
     Column("used_in", String(50)),
+    # Set when an editor re-tags an item: re-collecting then leaves its themes alone.
+    Column("themes_locked", Boolean, nullable=False, default=False, server_default=false()),
     # Hash of the normalised content: tells "updated" from "unchanged" on re-collect.
     Column("content_hash", String(64), nullable=False),
     Column("first_seen", UTCDateTime(), nullable=False),
@@ -100,6 +103,8 @@ source_state = Table(
     "source_state",
     metadata,
     Column("name", String(100), primary_key=True),
+    # The URL the validators belong to; a changed URL must not send them.
+    Column("url", String(2000)),
     Column("etag", String(500)),
     Column("last_modified", String(100)),
     Column("last_fetched_at", UTCDateTime()),

@@ -1,0 +1,40 @@
+"""Collect: news feeds, agenda and police campaigns into the item pool.
+
+``collect(ctx)`` is the entry point. Each source kind is one module behind the
+:class:`~varcomms.sources.base.Source` protocol, registered by its kind name; importing
+this package registers them all.
+"""
+
+from __future__ import annotations
+
+from varcomms.sources import campaign, event_rss, ical, manual, rss
+from varcomms.sources.base import REGISTRY, Batch, Source, SourceEnv, register
+from varcomms.sources.collector import (
+    CollectProgress,
+    as_utc,
+    collect,
+    select_sources,
+    upcoming_window,
+)
+from varcomms.sources.report import CollectReport, SourceReport, SourceStatus
+
+__all__ = [
+    "REGISTRY",
+    "Batch",
+    "CollectProgress",
+    "CollectReport",
+    "Source",
+    "SourceEnv",
+    "SourceReport",
+    "SourceStatus",
+    "as_utc",
+    "campaign",
+    "collect",
+    "event_rss",
+    "ical",
+    "manual",
+    "register",
+    "rss",
+    "select_sources",
+    "upcoming_window",
+]

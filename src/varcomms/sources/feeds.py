@@ -1,0 +1,347 @@
+"""RSS and Atom documents into normalised entries, shared by the feed-based kinds.
+
+feedparser reads the *bytes* with the response headers, so it sees the server's
+encoding and the final URL (``Content-Location``) that relative links resolve against.
+Its output is then normalised the way the newsletter needs it: WordPress
+``content:encoded`` before the excerpt, the image from an enclosure, ``media:*`` or the
+first ``<img>``, every URL absolute, the summary sanitised for email.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import mimetypes
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from html.parser import HTMLParser
+from typing import Any
+
+import feedparser
+import nh3
+
+from varcomms.errors import SourceError
+from varcomms.sanitize import absolute_url, sanitize_html
+from varcomms.sources import dates
+from varcomms.sources.http import Document
+
+dates.register()
+
+TITLE_MAX = 300
+# feedparser's "bozo" reasons that mean "recovered", not "broken".
+_BENIGN = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+URL_MAX = 2000
+_HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One feed entry, normalised but not yet an Item (kinds decide the rest)."""
+
+    key: str  # what makes it this entry: guid, else link, else a hash of its content
+    guid: str | None
+    title: str
+    url: str  # absolute http(s), or "" when the entry has no link of its own
+    summary_html: str
+    text: str  # title and summary as plain text, for keyword rules
+    published: datetime | None
+    image_url: str | None
+    image_alt: str | None
+    categories: tuple[str, ...]
+    raw: Any = field(repr=False, compare=False)  # feedparser's entry, for kind-specific fields
+
+
+@dataclass
+class ParsedFeed:
+    title: str
+    link: str | None
+    entries: list[Entry]
+    warnings: list[str]
+
+
+def parse_document(document: Document) -> Any:
+    """feedparser's reading of the document's bytes, with the response headers."""
+    return feedparser.parse(
+        io.BytesIO(document.content),  # never a str: feedparser would open it as a path
+        response_headers=dict(document.headers),
+    )
+
+
+def parse_feed(document: Document) -> ParsedFeed:
+    """Parse a fetched document; raise SourceError when it is not a feed at all."""
+    parsed = parse_document(document)
+    entries_raw = parsed.get("entries", [])
+    warnings: list[str] = []
+    error = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if not entries_raw:
+        if not parsed.get("version"):
+            _not_a_feed(document, parsed)
+        if error is not None and not isinstance(error, _BENIGN):
+            raise SourceError(
+                f"{document.url} is not a well-formed feed ({_describe_bozo(error, document)})",
+                hint="the site publishes a broken feed; it is tried again on the next run",
+            )
+    if isinstance(error, feedparser.CharacterEncodingOverride):
+        warnings.append(
+            "the feed declares the wrong character encoding; check its text for garbled letters"
+        )
+    # A missing or odd Content-Type is not worth an editor's attention.
+    elif error is not None and not isinstance(error, feedparser.NonXMLContentType):
+        problem = _describe_bozo(error, document)
+        if entries_raw:
+            warnings.append(f"feed is not well-formed ({problem}); its entries were kept")
+        else:
+            warnings.append(f"feed is not well-formed ({problem})")
+    feed = parsed.get("feed", {})
+    feed_link = absolute_url(_safe(feed.get("link")), document.base_url)
+    base = document.base_url or feed_link
+    entries: list[Entry] = []
+    empty: list[int] = []
+    for position, raw in enumerate(entries_raw, start=1):
+        entry = normalise_entry(raw, base_url=base)
+        if entry is None:
+            empty.append(position)
+        else:
+            entries.append(entry)
+    if empty:
+        where = ", ".join(map(str, empty[:5])) + (", …" if len(empty) > 5 else "")
+        warnings.append(
+            f"{len(empty)} entry(ies) without title, link or content left out ({where})"
+        )
+    title = plain_text(feed.get("title", "")) or ""
+    return ParsedFeed(title=title, link=feed_link, entries=entries, warnings=warnings)
+
+
+def _not_a_feed(document: Document, parsed: Any) -> None:
+    head = document.content[:2048].lstrip().lower()
+    if document.content_type in ("text/html", "application/xhtml+xml") or head.startswith(
+        (b"<!doctype html", b"<html")
+    ):
+        alternate = _feed_link_in_html(document)
+        raise SourceError(
+            f"{document.url} is an HTML page, not a feed",
+            hint=f"the page names its feed: {alternate}"
+            if alternate
+            else "check the source's url; WordPress sites serve their feed at /feed/",
+        )
+    if not document.content.strip():
+        raise SourceError(f"{document.url} is empty, not a feed")
+    problem = _describe_bozo(parsed.get("bozo_exception"), document) if parsed.get("bozo") else None
+    raise SourceError(
+        f"{document.url} is not an RSS or Atom feed" + (f" ({problem})" if problem else ""),
+        hint="check the source's url and kind",
+    )
+
+
+def _has_xml_declaration(content: bytes) -> bool:
+    return content.lstrip(b"\xef\xbb\xbf\r\n\t ")[:5] == b"<?xml"
+
+
+def _describe_bozo(error: object, document: Document | None = None) -> str:
+    if error is None:
+        return "unknown problem"
+    name = type(error).__name__
+    text = str(error).strip()
+    if name == "NonXMLContentType":
+        return "served with a non-XML content type"
+    located = re.match(r"<unknown>:(\d+):(\d+): (.*)", text, re.S)
+    if located:  # a SAX error: say where, the way an editor would look for it
+        line = int(located[1])
+        # feedparser puts an XML declaration line in front when the document has none.
+        if document is not None and not _has_xml_declaration(document.content):
+            line = max(1, line - 1)
+        text = f"line {line}, column {int(located[2]) + 1}: {located[3]}"  # expat counts from 0
+    return text[:200] if text else name
+
+
+class _FeedLinkFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.href: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if (
+            self.href is None
+            and tag == "link"
+            and "alternate" in values.get("rel", "").lower().split()
+            and values.get("type", "").lower()
+            in ("application/rss+xml", "application/atom+xml", "text/calendar")
+        ):
+            self.href = values.get("href")
+
+
+def _feed_link_in_html(document: Document) -> str | None:
+    finder = _FeedLinkFinder()
+    try:
+        finder.feed(document.content[:200_000].decode("utf-8", "replace"))
+    except Exception:
+        return None
+    return absolute_url(finder.href, document.base_url) if finder.href else None
+
+
+# -- entries -----------------------------------------------------------------------------
+
+
+def normalise_entry(raw: Any, *, base_url: str | None) -> Entry | None:
+    """One feedparser entry as an :class:`Entry`; None when it carries nothing at all."""
+    url = _entry_link(raw, base_url)
+    page = url or base_url  # relative links in the content point from the entry's page
+    summary_html = sanitize_html(_body_html(raw), base_url=page)
+    summary_text = plain_text(summary_html)
+    image_url, image_alt = _image(raw, page, summary_html)
+    title = _title(raw) or _snippet(summary_text) or url
+    if not title and not image_url:
+        return None
+    title = title or "(zonder titel)"
+    guid = _safe(raw.get("id")) or None
+    key = guid or url or _content_key(title, summary_html)
+    return Entry(
+        key=key,
+        guid=guid[:1000] if guid else None,
+        title=_clip(title, TITLE_MAX),
+        url=url,
+        summary_html=summary_html,
+        text=f"{title}\n{summary_text}",
+        published=entry_published(raw),
+        image_url=image_url,
+        image_alt=_clip(image_alt or title, 500) if image_url else None,
+        categories=_categories(raw),
+        raw=raw,
+    )
+
+
+def _safe(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _entry_link(raw: Any, base_url: str | None) -> str:
+    link = _safe(raw.get("link"))
+    if not link and raw.get("guidislink"):
+        link = _safe(raw.get("id"))
+    url = absolute_url(link, base_url) if link else None
+    return url if url and len(url) <= URL_MAX else ""
+
+
+def _title(raw: Any) -> str:
+    title = raw.get("title")
+    if not isinstance(title, str):
+        return ""
+    detail = raw.get("title_detail") or {}
+    if detail.get("type") in _HTML_TYPES:
+        return plain_text(title)
+    return " ".join(title.split())
+
+
+def _body_html(raw: Any) -> str:
+    """WordPress content:encoded (full text) before the description (an excerpt).
+
+    HTML content first, then the summary, then plain-text content (shown as paragraphs).
+    """
+    contents = [c for c in raw.get("content") or () if (c.get("value") or "").strip()]
+    for content in contents:
+        if content.get("type", "text/html") in _HTML_TYPES:
+            return content["value"]
+    summary = raw.get("summary")
+    if isinstance(summary, str) and summary.strip():
+        detail = raw.get("summary_detail") or {}
+        if detail.get("type", "text/html") in _HTML_TYPES:
+            return summary
+        return _text_as_html(summary)
+    return _text_as_html(contents[0]["value"]) if contents else ""
+
+
+def _text_as_html(text: str) -> str:
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    return "".join(
+        "<p>" + "<br>".join(html.escape(line) for line in p.splitlines()) + "</p>"
+        for p in paragraphs
+    )
+
+
+class _FirstImage(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.src: str | None = None
+        self.alt: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img" and self.src is None:
+            values = dict(attrs)
+            if values.get("src"):
+                self.src = values["src"]
+                self.alt = (values.get("alt") or "").strip() or None
+
+
+def _image(raw: Any, page: str | None, summary_html: str) -> tuple[str | None, str | None]:
+    """The entry's picture: enclosure, media:thumbnail/content, else the first <img>."""
+    finder = _FirstImage()
+    finder.feed(summary_html)
+    candidates: list[str] = []
+    for enclosure in raw.get("enclosures") or ():
+        href = _safe(enclosure.get("href") or enclosure.get("url"))
+        kind = str(enclosure.get("type", "")) or (mimetypes.guess_type(href)[0] or "")
+        if href and kind.startswith("image/"):
+            candidates.append(href)
+    for thumb in raw.get("media_thumbnail") or ():
+        candidates.append(_safe(thumb.get("url")))
+    for media in raw.get("media_content") or ():
+        if media.get("medium") == "image" or str(media.get("type", "")).startswith("image/"):
+            candidates.append(_safe(media.get("url")))
+    if finder.src:
+        candidates.append(finder.src)
+    for candidate in candidates:
+        # RSS enclosures are not made absolute by feedparser; email needs them absolute.
+        url = absolute_url(candidate, page)
+        if url and len(url) <= URL_MAX:
+            alt = finder.alt if finder.src and absolute_url(finder.src, page) == url else None
+            return url, alt
+    return None, None
+
+
+def entry_published(raw: Any) -> datetime | None:
+    """When an entry was published (or updated), as UTC; Dutch dates included."""
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = dates.struct_to_utc(raw.get(key))
+        if value is not None:
+            return value
+    for key in ("published", "updated"):
+        text = raw.get(key)
+        if isinstance(text, str) and (value := dates.parse_dutch_date(text)):
+            return value
+    return None
+
+
+def _categories(raw: Any) -> tuple[str, ...]:
+    found: list[str] = []
+    for tag in raw.get("tags") or ():
+        for name in (tag.get("term"), tag.get("label")):
+            if isinstance(name, str) and name.strip() and name.strip() not in found:
+                found.append(name.strip())
+    return tuple(found)
+
+
+def plain_text(fragment: str) -> str:
+    """Text of an HTML fragment, entities decoded, whitespace collapsed."""
+    if not fragment:
+        return ""
+    stripped = nh3.clean(fragment, tags=set(), clean_content_tags={"script", "style"})
+    return " ".join(html.unescape(stripped).split())
+
+
+def _snippet(text: str, limit: int = 80) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",.;:") + "…"
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _content_key(title: str, summary_html: str) -> str:
+    digest = hashlib.sha256(f"{title}\x00{summary_html}".encode()).hexdigest()
+    return f"content:{digest[:24]}"
