@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 
 from varcomms import __version__
-from varcomms.cli import config_cmd, db
+from varcomms.cli import collect, config_cmd, db
 from varcomms.cli.state import CliState, state
 from varcomms.errors import VarcommsError
 
@@ -27,6 +27,8 @@ app = typer.Typer(
 # One line per command group, in pipeline order.
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db.app, name="db")
+app.command("collect")(collect.collect)
+app.add_typer(collect.items_app, name="items")
 
 
 def _version(value: bool) -> None:
@@ -77,7 +79,7 @@ def run(
     command = typer.main.get_command(app)
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        command.main(args=args, prog_name="varcomms", standalone_mode=False, obj=cli)
+        result = command.main(args=args, prog_name="varcomms", standalone_mode=False, obj=cli)
     except VarcommsError as err:
         if cli.verbose:
             cli.stderr.print_exception()
@@ -101,7 +103,8 @@ def run(
     except KeyboardInterrupt:
         cli.stderr.print("Interrupted.")
         return 130
-    return 0
+    # With standalone_mode off, a command's typer.Exit(code) comes back as the result.
+    return result if isinstance(result, int) else 0
 
 
 def main() -> None:
