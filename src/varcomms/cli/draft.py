@@ -11,6 +11,7 @@ from rich.table import Table
 from varcomms.cli.state import state
 from varcomms.editions import draft_new, refresh
 from varcomms.editions.formats import parse_when
+from varcomms.errors import InputError
 from varcomms.models import Edition
 
 app = typer.Typer(help="Draft editions from the item pool.", no_args_is_help=True)
@@ -47,7 +48,7 @@ def new(
         try:
             moment, date_only = parse_when(when, context.config.tz)
         except ValueError as err:
-            raise typer.BadParameter(str(err), param_hint="--date") from err
+            raise InputError(f"--date {when!r}: {err}") from err
         planned = moment.date() if date_only else moment
     edition = draft_new(context, edition_id, planned=planned)
     folder = context.config.newsletters_dir / edition.id

@@ -25,6 +25,7 @@ from varcomms.editions import (
     transition,
 )
 from varcomms.editions.signoff import ROLE_LABELS
+from varcomms.errors import InputError, VarcommsError
 from varcomms.models import EditionStatus
 
 app = typer.Typer(help="Review, lint and sign off editions.", no_args_is_help=True)
@@ -173,7 +174,11 @@ def lint(
     else:
         _print_report(ctx, report)
     if not report.ok:
-        raise typer.Exit(1)
+        # An error (not typer.Exit) so the one error edge sets the exit code.
+        raise VarcommsError(
+            f"edition {edition_id} has {len(report.errors)} lint error(s)",
+            hint="errors block sign-off; warnings do not",
+        )
 
 
 @app.command("approve")
@@ -191,7 +196,7 @@ def approve_cmd(
     """Sign off an edition (or the RIEC section). Lint errors block a sign-off."""
     role = role.lower()
     if role not in ROLE_LABELS:
-        raise typer.BadParameter("use 'var' or 'riec'", param_hint="--as")
+        raise InputError(f"--as {role}: sign as 'var' or 'riec'")
     result = approve(state(ctx).context(), edition_id, role, by or getpass.getuser())
     _print_voided(ctx, result.voided)
     out = state(ctx).stdout

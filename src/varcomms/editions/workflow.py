@@ -70,9 +70,10 @@ class Approval:
         return [r for r in required_roles(self.edition.brands) if r not in signed]
 
 
-def _read_only(doc: EditionDocument) -> StateError:
+def _read_only(doc: EditionDocument, target: EditionStatus | None = None) -> StateError:
+    refused = f" (cannot move from sent to {target.value})" if target is not None else ""
     return StateError(
-        f"edition {doc.id} was sent and is read-only",
+        f"edition {doc.id} was sent and is read-only{refused}",
         hint="start the next one with `varcomms draft new`",
     )
 
@@ -128,7 +129,7 @@ def transition(ctx: Context, edition_id: str, status: EditionStatus | str) -> Tr
     if target is current:
         return Transition(doc.to_edition(), current, voided)
     if current is S.SENT:
-        raise _read_only(doc)
+        raise _read_only(doc, target)
     if target not in TRANSITIONS[current]:
         message = f"edition {doc.id} cannot move from {current.value} to {target.value}"
         if voided:

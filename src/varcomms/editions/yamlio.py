@@ -60,7 +60,12 @@ def parse_yaml(text: str, path: Path, *, first_line: int = 1) -> ParsedYaml:
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
-        line = mark.line + first_line if mark is not None else first_line
+        row = mark.line if mark is not None else 0
+        # At the end of the text the parser points past it; the last line is meant.
+        filled = [n for n, line in enumerate(text.splitlines()) if line.strip()]
+        if filled:
+            row = min(row, filled[-1])
+        line = row + first_line
         problem = err.problem or err.context or "invalid YAML"
         raise InputError(
             f"not valid YAML: {problem}",
@@ -112,10 +117,25 @@ def validation_error(err: ValidationError, parsed: ParsedYaml) -> InputError:
     )
 
 
+class _EditorDumper(yaml.SafeDumper):
+    """Mappings as blocks, lists of plain values on one line: ``themes: [a, b]``."""
+
+    def represent_list(self, data: list[Any]) -> yaml.Node:
+        flat = all(not isinstance(value, dict | list) for value in data)
+        return self.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flat)
+
+    def represent_dict(self, data: dict[Any, Any]) -> yaml.Node:
+        return self.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=False)
+
+
+_EditorDumper.add_representer(list, _EditorDumper.represent_list)
+_EditorDumper.add_representer(dict, _EditorDumper.represent_dict)
+
+
 def dump_yaml(data: Mapping[str, Any]) -> str:
-    """Readable block YAML in the given key order, unicode kept as written."""
-    return yaml.safe_dump(
-        dict(data), sort_keys=False, allow_unicode=True, width=1000, default_flow_style=None
+    """Readable YAML in the given key order, unicode kept as written."""
+    return yaml.dump(
+        dict(data), Dumper=_EditorDumper, sort_keys=False, allow_unicode=True, width=1000
     )
 
 
