@@ -28,7 +28,11 @@ def project(tmp_path: Path) -> Config:
     """The sample configuration with its data and newsletters folders in tmp_path."""
     config = load_config(ROOT / "varcomms.toml")
     paths = config.paths.model_copy(
-        update={"data": tmp_path / "data", "newsletters": tmp_path / "newsletters"}
+        update={
+            "data": tmp_path / "data",
+            "newsletters": tmp_path / "newsletters",
+            "audiences": tmp_path / "audiences",
+        }
     )
     return config.model_copy(update={"paths": paths})
 

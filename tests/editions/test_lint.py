@@ -146,3 +146,23 @@ def test_unreadable_files_are_reported_not_raised(ctx: Context, sample: Path, na
     (sample / name).write_bytes(b"\xff\xfe not utf-8")
     (error,) = lint_edition(ctx, "2022-01").errors
     assert error.file == name and "UTF-8" in error.message
+
+
+def test_a_themed_special_with_its_own_audience(ctx: Context, sample: Path) -> None:
+    replace_in(sample / "edition.yaml", "kind: regular", "kind: special")
+    replace_in(sample / "edition.yaml", "template: null", "template: riec-special")
+    replace_in(sample / "edition.yaml", "audience: all", "audience: riec-partners")
+    from varcomms.editions import load_edition
+
+    edition = load_edition(ctx.config, "2022-01")
+    assert (edition.kind, edition.template, edition.audience) == (
+        "special", "riec-special", "riec-partners",
+    )  # fmt: skip
+    report = lint_edition(ctx, "2022-01")
+    assert report.ok
+    unknown = finding(report, "audience-unknown")
+    assert (unknown.file, unknown.line) == ("edition.yaml", 12)
+    segments = ctx.config.audiences_dir
+    segments.mkdir(parents=True)
+    (segments / "riec-partners.yaml").write_text("name: riec-partners\n")
+    assert "audience-unknown" not in codes(lint_edition(ctx, "2022-01"), "warning")

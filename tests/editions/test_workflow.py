@@ -171,3 +171,12 @@ def test_approving_twice_or_after_approval(ctx: Context, sample: Path) -> None:
     approve_both(ctx)
     with pytest.raises(StateError, match="is approved; nothing to sign"):
         approve(ctx, "2022-01", "var", "Astrid de Jong")
+
+
+def test_load_edition_leaves_out_void_sign_offs(ctx: Context, sample: Path) -> None:
+    approve_both(ctx)
+    replace_in(sample / "kennis.md", "60 professionals", "zestig professionals")
+    edition = load_edition(ctx.config, "2022-01")
+    assert [s.role for s in edition.signoffs] == ["riec"]
+    # Reading changes nothing on disk; the next workflow command records the void.
+    assert (sample / "edition.yaml").read_text().count("content_hash:") == 2

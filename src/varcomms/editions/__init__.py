@@ -26,8 +26,18 @@ from varcomms.models import Edition
 
 def load_edition(config: Config, edition_id: str) -> Edition:
     """Read and validate ``newsletters/<edition_id>/``. Problems raise InputError
-    naming the file, the line and the field."""
-    return read_folder(config, edition_id).to_edition()
+    naming the file, the line and the field.
+
+    Only sign-offs that still match the content are included: one voided by an edit
+    since is left out, so a consumer never mistakes it for an approval.
+    """
+    document = read_folder(config, edition_id)
+    edition = document.to_edition()
+    valid, voided = check_signoffs(document)
+    if not voided:
+        return edition
+    kept = tuple(s for s in edition.signoffs if s.content_hash in {v.content_hash for v in valid})
+    return edition.model_copy(update={"signoffs": kept})
 
 
 __all__ = [

@@ -125,6 +125,14 @@ def check_header(doc: EditionDocument, config: Config) -> Iterator[Finding]:
             )
     if meta.planned is None:
         yield _warning("planned-missing", "no planned send time", EDITION_FILE, doc.yaml_line("id"))
+    if meta.audience and not (config.audiences_dir / f"{meta.audience}.yaml").is_file():
+        yield _warning(
+            "audience-unknown",
+            f"audience {meta.audience!r} has no segment file {meta.audience}.yaml "
+            f"in {config.audiences_dir}",
+            EDITION_FILE,
+            doc.yaml_line("audience"),
+        )
     if doc.intro is None or not doc.intro.strip():
         yield _warning("intro-missing", "no voorwoord (intro.md is missing or empty)", INTRO_FILE)
     elif PLACEHOLDER in doc.intro:
