@@ -165,12 +165,10 @@ def replace_top_level_keys(text: str, updates: Mapping[str, Any], path: Path) ->
                 stop = end.line if end.column == 0 else end.line + 1
                 remove.append((key_node.start_mark.line, stop))
     remove.sort()
+    # Later ranges are deleted first, so the first range's start stays where it was.
     insert_at = remove[0][0] if remove else len(lines)
     for start, stop in reversed(remove):
         del lines[start:stop]
-        if start < insert_at:
-            insert_at -= stop - start
-    insert_at = max(insert_at, 0)
     new_text = dump_yaml(updates)
     return "".join(lines[:insert_at]) + new_text + "".join(lines[insert_at:])
 
