@@ -7,6 +7,7 @@ files stay pleasant to edit; anything richer is kept as HTML, which Markdown all
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 from markdown_it import MarkdownIt
@@ -77,7 +78,7 @@ class _ToMarkdown(HTMLParser):
             self.out.append("\n\n")
 
     def handle_data(self, data: str) -> None:
-        text = " ".join(data.split()) if not data.isspace() else " "
+        text = re.sub(r"\s+", " ", data)  # HTML whitespace: runs are one space
         # Characters Markdown would read as markup are escaped.
         for char in ("\\", "*", "_", "[", "]", "`"):
             text = text.replace(char, "\\" + char)
