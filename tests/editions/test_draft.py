@@ -11,7 +11,7 @@ from tests.editions.conftest import event, make_context, news, replace_in
 from varcomms import pool
 from varcomms.context import Context
 from varcomms.editions import draft_new, load_edition, read_folder, refresh, set_status
-from varcomms.editions.draft import agenda_window
+from varcomms.editions.planning import agenda_window
 from varcomms.errors import StateError
 from varcomms.models import Edition, EditionStatus, ItemKind, ItemStatus
 
