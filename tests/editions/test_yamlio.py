@@ -16,6 +16,8 @@ signoffs:
     by: Astrid
     files:
       edition.yaml: abc
+
+# About the number
 number: 3   # trailing comment
 status: review
 title: "Nieuwsbrief: maart"
@@ -28,6 +30,7 @@ def test_keys_are_replaced_in_place_and_the_rest_kept() -> None:
     assert "number: 3   # trailing comment\n" in new
     assert 'title: "Nieuwsbrief: maart"\n' in new
     assert "by: Astrid" not in new
+    assert "# About the number\n" in new
     data = yaml.safe_load(new)
     assert data == {
         "id": "2022-03",
