@@ -62,7 +62,7 @@ def test_approve_void_and_reopen(cli, project_dir: Path) -> None:  # type: ignor
     reopened = run(cli, project_dir, "edition", "reopen", "2022-01")
     assert reopened.code == 0
     assert "VAR sign-off by Astrid is void: riec.md changed" in reopened.stdout
-    assert "review → draft" in reopened.stdout
+    assert "approved → draft" in reopened.stdout
     wrong = run(cli, project_dir, "edition", "approve", "2022-01", "--as", "om")
     assert wrong.code == 1 and "sign as 'var' or 'riec'" in wrong.stderr
 

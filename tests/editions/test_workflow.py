@@ -95,6 +95,7 @@ def test_editing_a_var_file_voids_only_the_var_sign_off(ctx: Context, sample: Pa
     approve_both(ctx)
     replace_in(sample / "nieuws.md", "HackShield groeit", "HackShield groeit verder")
     result = transition(ctx, "2022-01", S.REVIEW)  # approved → review is not a move...
+    assert result.previous is S.APPROVED
     assert [v.role for v in result.voided] == ["var"]
     assert result.voided[0].changed == ("nieuws.md",)
     assert "VAR sign-off by Astrid de Jong is void: nieuws.md changed" in (
@@ -125,7 +126,7 @@ def test_workflow_fields_do_not_void_and_yaml_content_does(ctx: Context, sample:
     replace_in(sample / "edition.yaml", "Cyberweerbaarheid,", "Digitale weerbaarheid,")
     result = reopen(ctx, "2022-01")
     assert [(v.role, v.changed) for v in result.voided] == [("var", ("edition.yaml",))]
-    assert result.previous is S.REVIEW and result.edition.status is S.DRAFT
+    assert result.previous is S.APPROVED and result.edition.status is S.DRAFT
     assert [s.role for s in result.edition.signoffs] == ["riec"]
 
 

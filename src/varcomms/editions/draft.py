@@ -174,7 +174,8 @@ def _present(doc: EditionDocument) -> tuple[set[str], set[str]]:
 def refresh(ctx: Context, edition_id: str) -> RefreshReport:
     """Append pool items that came in since the draft; editors' text is left as is."""
     config = ctx.config
-    doc, voided = sync_signoffs(ctx, edition_id)
+    synced = sync_signoffs(ctx, edition_id)
+    doc, voided = synced.document, synced.voided
     status = doc.meta.status
     if status not in (EditionStatus.DRAFT, EditionStatus.REVIEW):
         raise StateError(
@@ -235,10 +236,10 @@ def refresh(ctx: Context, edition_id: str) -> RefreshReport:
             write_atomic(path, section_text(section_header(title, brand=brand), items, tz))
     mark_used(ctx, plan, edition_id)
     # Adding items changes the content, so sign-offs given before are void now.
-    doc_after, voided_now = sync_signoffs(ctx, edition_id)
+    after = sync_signoffs(ctx, edition_id)
     return RefreshReport(
-        edition=doc_after.to_edition(),
+        edition=after.document.to_edition(),
         added=plan.counts(),
         new_sections=new_sections,
-        voided=voided + voided_now,
+        voided=voided + after.voided,
     )

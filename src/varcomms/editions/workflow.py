@@ -78,20 +78,26 @@ def _read_only(doc: EditionDocument, target: EditionStatus | None = None) -> Sta
     )
 
 
-def sync_signoffs(ctx: Context, edition_id: str) -> tuple[EditionDocument, list[VoidedSignOff]]:
+@dataclass(frozen=True)
+class Synced:
+    document: EditionDocument
+    voided: list[VoidedSignOff]
+    status_before: EditionStatus
+
+
+def sync_signoffs(ctx: Context, edition_id: str) -> Synced:
     """Drop void sign-offs from edition.yaml; an approved edition that loses one is
     back in review. Returns the (re-read) document and what was voided."""
     doc = read_folder(ctx.config, edition_id)
-    if doc.meta.status in (S.SENT, S.SENDING):
-        return doc, []  # never rewritten; lint reports changes after sending
+    before = doc.meta.status
+    if before in (S.SENT, S.SENDING):
+        return Synced(doc, [], before)  # never rewritten; lint reports later changes
     valid, voided = check_signoffs(doc)
     if not voided:
-        return doc, []
-    status = doc.meta.status
-    if status in SIGNED_STATUSES:
-        status = S.REVIEW
+        return Synced(doc, [], before)
+    status = S.REVIEW if before in SIGNED_STATUSES else before
     write_workflow(doc.folder, status, valid, ctx.config.tz)
-    return read_folder(ctx.config, edition_id), voided
+    return Synced(read_folder(ctx.config, edition_id), voided, before)
 
 
 def missing_signoffs(doc: EditionDocument) -> list[str]:
@@ -124,10 +130,11 @@ def _void_note(voided: list[VoidedSignOff]) -> str:
 def transition(ctx: Context, edition_id: str, status: EditionStatus | str) -> Transition:
     """Move an edition to ``status`` if the move is legal, else raise StateError."""
     target = EditionStatus(status)
-    doc, voided = sync_signoffs(ctx, edition_id)
+    synced = sync_signoffs(ctx, edition_id)
+    doc, voided, previous = synced.document, synced.voided, synced.status_before
     current = doc.meta.status
     if target is current:
-        return Transition(doc.to_edition(), current, voided)
+        return Transition(doc.to_edition(), previous, voided)
     if current is S.SENT:
         raise _read_only(doc, target)
     if target not in TRANSITIONS[current]:
@@ -156,7 +163,7 @@ def transition(ctx: Context, edition_id: str, status: EditionStatus | str) -> Tr
                 hint="set a new 'planned' time in edition.yaml (and approve again)",
             )
     write_workflow(doc.folder, target, doc.meta.signoffs, ctx.config.tz)
-    return Transition(read_folder(ctx.config, edition_id).to_edition(), current, voided)
+    return Transition(read_folder(ctx.config, edition_id).to_edition(), previous, voided)
 
 
 def set_status(ctx: Context, edition_id: str, status: EditionStatus | str) -> Edition:
@@ -180,7 +187,8 @@ def reopen(ctx: Context, edition_id: str) -> Transition:
 def approve(ctx: Context, edition_id: str, role: str, by: str) -> Approval:
     """Record ``role``'s sign-off on the current content. When every required sign-off
     is in place the edition is approved; lint errors block any sign-off."""
-    doc, voided = sync_signoffs(ctx, edition_id)
+    synced = sync_signoffs(ctx, edition_id)
+    doc, voided = synced.document, synced.voided
     status = doc.meta.status
     if status is S.SENT:
         raise _read_only(doc)
