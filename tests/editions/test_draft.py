@@ -12,7 +12,7 @@ from varcomms import pool
 from varcomms.context import Context
 from varcomms.editions import draft_new, load_edition, read_folder, refresh, set_status
 from varcomms.editions.planning import agenda_window
-from varcomms.errors import StateError
+from varcomms.errors import InputError, StateError
 from varcomms.models import Edition, EditionStatus, ItemKind, ItemStatus
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -224,3 +224,23 @@ def test_planned_day_event_before_send_time_is_only_a_warning(sqlite_ctx: Contex
     assert not [f for f in report.findings if f.code == "event-past"]
     set_status(sqlite_ctx, edition.id, EditionStatus.REVIEW)
     assert sqlite_ctx.clock.now() < PLANNED - timedelta(days=1)
+
+
+def test_a_var_only_special_for_a_segment(sqlite_ctx: Context) -> None:
+    names = fill_pool(sqlite_ctx)
+    edition = draft_new(
+        sqlite_ctx,
+        "cyber-special",
+        planned=PLANNED,
+        brands=("var",),
+        kind="special",
+        audience="gemeenten",
+        template="special",
+    )
+    assert (edition.kind, edition.audience, edition.template) == ("special", "gemeenten", "special")
+    assert edition.brands == ("var",) and edition.riec is None
+    assert edition.subject == "Nieuwsbrief VeiligheidsAlliantie – februari 2022"
+    # Without the RIEC brand, RIEC news is ordinary news.
+    assert names["riec"] in ids(edition.sections[0])
+    with pytest.raises(InputError, match="every edition carries 'var'"):
+        draft_new(sqlite_ctx, "x", planned=PLANNED, brands=("riec",))

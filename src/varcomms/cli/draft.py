@@ -39,9 +39,20 @@ def new(
             help="Planned send date or time, Europe/Amsterdam: 2022-03-01 or '2022-03-01 09:00'.",
         ),
     ] = None,
+    var_only: Annotated[
+        bool, typer.Option("--var-only", help="A VAR-only edition (no RIEC section).")
+    ] = False,
+    special: Annotated[
+        bool, typer.Option("--special", help="A themed special rather than a regular edition.")
+    ] = False,
+    audience: Annotated[
+        str | None, typer.Option(help="Segment to send to (default: all subscribers).")
+    ] = None,
+    template: Annotated[str | None, typer.Option(help="Template of a special.")] = None,
 ) -> None:
     """Create newsletters/ID/ from the pool: news, agenda, campaign and RIEC items."""
     cli = state(ctx)
+    brands = ("var",) if var_only else ("var", "riec")
     context = cli.context()
     planned: datetime | date | None = None
     if when is not None:
@@ -50,7 +61,15 @@ def new(
         except ValueError as err:
             raise InputError(f"--date {when!r}: {err}") from err
         planned = moment.date() if date_only else moment
-    edition = draft_new(context, edition_id, planned=planned)
+    edition = draft_new(
+        context,
+        edition_id,
+        planned=planned,
+        brands=brands,
+        kind="special" if special else "regular",
+        audience=audience,
+        template=template,
+    )
     folder = context.config.newsletters_dir / edition.id
     cli.stdout.print(_counts_table(edition))
     planned_text = f"{edition.planned:%Y-%m-%d %H:%M}" if edition.planned else "not planned"

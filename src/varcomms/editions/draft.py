@@ -12,6 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Literal
 
 from babel.dates import format_date
 
@@ -98,9 +99,22 @@ def draft_new(
     edition_id: str | None = None,
     *,
     planned: datetime | date | None = None,
+    brands: tuple[str, ...] = ("var", "riec"),
+    kind: Literal["regular", "special"] = "regular",
+    audience: str | None = None,
+    template: str | None = None,
 ) -> Edition:
-    """Create ``newsletters/<id>/`` from the pool and mark the drafted items used."""
+    """Create ``newsletters/<id>/`` from the pool and mark the drafted items used.
+
+    A themed special is the same thing with ``kind="special"`` and its own audience
+    (a segment name) and template.
+    """
     config = ctx.config
+    unknown = [brand for brand in brands if brand not in config.brands]
+    if unknown or "var" not in brands:
+        raise InputError(
+            f"brands {list(brands)}: every edition carries 'var'; known: {sorted(config.brands)}"
+        )
     when = planned_time(config, planned, ctx.clock.now())
     edition_id, number = _resolve_id(config, edition_id, when)
     folder = edition_folder(config, edition_id)
@@ -109,20 +123,22 @@ def draft_new(
             f"edition {edition_id} already exists in {folder.parent}",
             hint=f"`varcomms draft refresh {edition_id}` adds what came in since",
         )
-    brands = ["var", "riec"]
     plan = plan_items(ctx, edition_id=edition_id, planned=when, brands=brands)
     general = list(config.editions.sections)
     themed = sorted(plan.themed)
     labels = config.theme_labels
-    joint_name = "VeiligheidsAlliantie & RIEC"
+    name = "VeiligheidsAlliantie & RIEC" if "riec" in brands else "VeiligheidsAlliantie"
     meta = EditionFile(
         id=edition_id,
         number=number,
         title=f"Nieuwsbrief {number} – {_month(when)}",
-        subject=f"Nieuwsbrief {joint_name} – {_month(when)}",
+        subject=f"Nieuwsbrief {name} – {_month(when)}",
         preheader=_preheader(plan, config.editions.preheader_max_chars),
         planned=when,
-        brands=brands,
+        brands=list(brands),
+        kind=kind,
+        audience=audience,
+        template=template,
         sections=general + themed,
     )
     tz = config.tz
@@ -139,9 +155,10 @@ def draft_new(
         files[f"{slug}.md"] = section_text(header, plan.sections[slug], tz)
     files["agenda.md"] = section_text(section_header("Agenda"), plan.agenda, tz)
     files["campagne.md"] = section_text(section_header("Politiecampagne"), plan.campaign, tz)
-    files["riec.md"] = section_text(
-        section_header("Nieuws van het RIEC Rotterdam", brand="riec"), plan.riec, tz
-    )
+    if "riec" in brands:
+        files["riec.md"] = section_text(
+            section_header("Nieuws van het RIEC Rotterdam", brand="riec"), plan.riec, tz
+        )
     # Written beside the final folder and renamed into place: all files or none.
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{edition_id}.", dir=folder.parent))
