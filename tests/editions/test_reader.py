@@ -172,3 +172,19 @@ def test_list_shows_broken_editions_beside_good_ones(project: Config, sample: Pa
     assert summaries["2022-01"].status is EditionStatus.DRAFT
     assert summaries["2022-01"].items == 13
     assert summaries["2022-02"].error is not None and "edition.yaml:2" in summaries["2022-02"].error
+
+
+def test_windows_line_endings_and_byte_order_mark(project: Config, sample: Path) -> None:
+    for path in sample.iterdir():
+        text = path.read_text(encoding="utf-8")
+        path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    edition = load_edition(project, "2022-01")
+    assert edition.id == "2022-01" and len(edition.sections[0].items) == 4
+    # The workflow rewrites such files cleanly too.
+    from tests.editions.conftest import JANUARY, make_context
+    from varcomms.clock import FakeClock
+    from varcomms.editions import approve
+
+    ctx = make_context(project, FakeClock(JANUARY))
+    assert approve(ctx, "2022-01", "var", "Astrid").signoff.role == "var"
+    assert load_edition(project, "2022-01").signoffs[0].by == "Astrid"

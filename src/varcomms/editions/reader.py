@@ -198,7 +198,8 @@ def edition_folder(config: Config, edition_id: str) -> Path:
 
 def _read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        # utf-8-sig: editors on Windows save a byte order mark the parsers would trip on.
+        return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as err:
         raise InputError("not UTF-8 text", path=path, hint="save the file as UTF-8") from err
     except OSError as err:

@@ -82,7 +82,7 @@ def section_text(header: str, items: Iterable[Item], tz: ZoneInfo, *, intro: str
 
 
 def append_items(path: Path, items: Sequence[Item], tz: ZoneInfo) -> None:
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8-sig")
     addition = "".join(item_block(item, tz) for item in items)
     write_atomic(path, text.rstrip("\n") + "\n\n" + addition.rstrip("\n") + "\n")
 
@@ -128,7 +128,7 @@ def _signoff_data(record: SignOffRecord, tz: ZoneInfo) -> dict[str, Any]:
 
 def update_edition_yaml(folder: Path, updates: Mapping[str, Any]) -> None:
     path = folder / EDITION_FILE
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8-sig")
     write_atomic(path, replace_top_level_keys(text, updates, path))
 
 
