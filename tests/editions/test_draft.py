@@ -10,7 +10,14 @@ import pytest
 from tests.editions.conftest import event, make_context, news, replace_in
 from varcomms import pool
 from varcomms.context import Context
-from varcomms.editions import draft_new, load_edition, read_folder, refresh, set_status
+from varcomms.editions import (
+    draft_new,
+    lint_edition,
+    load_edition,
+    read_folder,
+    refresh,
+    set_status,
+)
 from varcomms.editions.planning import agenda_window
 from varcomms.errors import InputError, StateError
 from varcomms.models import Edition, EditionStatus, ItemKind, ItemStatus
@@ -164,8 +171,6 @@ def test_draft_defaults_and_the_result_lints_with_a_placeholder(sqlite_ctx: Cont
     edition = draft_new(sqlite_ctx, "riec-special", planned=date(2022, 8, 16))
     assert edition.planned == datetime(2022, 8, 16, 9, 0, tzinfo=AMS)
     assert edition.number == 1
-    from varcomms.editions import lint_edition
-
     report = lint_edition(sqlite_ctx, "riec-special")
     codes = {f.code for f in report.errors}
     assert "placeholder" in codes  # the voorwoord is still to be written
@@ -216,8 +221,6 @@ def test_refresh_refuses_approved_and_sent_editions(sqlite_ctx: Context) -> None
 def test_planned_day_event_before_send_time_is_only_a_warning(sqlite_ctx: Context) -> None:
     fill_pool(sqlite_ctx)
     edition = draft_new(sqlite_ctx, planned=PLANNED)
-    from varcomms.editions import lint_edition
-
     report = lint_edition(sqlite_ctx, edition.id)
     started = [f for f in report.findings if f.code == "event-started"]
     assert [f.severity for f in started] == ["warning"]

@@ -11,7 +11,7 @@ from tests.editions.conftest import SAMPLE, make_context, replace_in
 from varcomms.clock import FakeClock
 from varcomms.config import Config
 from varcomms.context import Context
-from varcomms.editions import LintReport, approve, lint_edition
+from varcomms.editions import Finding, LintReport, approve, lint_edition, load_edition
 
 
 def codes(report: LintReport, severity: str = "error") -> list[str]:
@@ -132,8 +132,6 @@ def test_void_sign_off_is_a_warning(ctx: Context, sample: Path) -> None:
 
 
 def test_extra_checks_plug_in(ctx: Context, sample: Path) -> None:
-    from varcomms.editions.lint import Finding
-
     def too_big(doc, config):  # type: ignore[no-untyped-def]
         yield Finding("error", "html-size", f"{doc.id} is too big")
 
@@ -152,8 +150,6 @@ def test_a_themed_special_with_its_own_audience(ctx: Context, sample: Path) -> N
     replace_in(sample / "edition.yaml", "kind: regular", "kind: special")
     replace_in(sample / "edition.yaml", "template: null", "template: riec-special")
     replace_in(sample / "edition.yaml", "audience: all", "audience: riec-partners")
-    from varcomms.editions import load_edition
-
     edition = load_edition(ctx.config, "2022-01")
     assert (edition.kind, edition.template, edition.audience) == (
         "special", "riec-special", "riec-partners",

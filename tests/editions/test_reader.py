@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.editions.conftest import replace_in
+from tests.editions.conftest import JANUARY, make_context, replace_in
+from varcomms.clock import FakeClock
 from varcomms.config import Config
-from varcomms.editions import list_editions, load_edition
+from varcomms.editions import approve, list_editions, load_edition
 from varcomms.errors import InputError, NotFoundError
 from varcomms.models import EditionStatus, ItemKind
 
@@ -181,10 +182,6 @@ def test_windows_line_endings_and_byte_order_mark(project: Config, sample: Path)
     edition = load_edition(project, "2022-01")
     assert edition.id == "2022-01" and len(edition.sections[0].items) == 4
     # The workflow rewrites such files cleanly too.
-    from tests.editions.conftest import JANUARY, make_context
-    from varcomms.clock import FakeClock
-    from varcomms.editions import approve
-
     ctx = make_context(project, FakeClock(JANUARY))
     assert approve(ctx, "2022-01", "var", "Astrid").signoff.role == "var"
     assert load_edition(project, "2022-01").signoffs[0].by == "Astrid"
