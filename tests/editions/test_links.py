@@ -90,6 +90,9 @@ def point_links_at(sample: Path, base: str) -> None:
 
 def test_lint_checks_every_link_once_concurrently(ctx: Context, sample: Path, site: Site) -> None:
     point_links_at(sample, site.base)
+    # Every link is on one host here; allow enough requests to it at once.
+    collect = ctx.config.collect.model_copy(update={"per_host": 4})
+    ctx.config = ctx.config.model_copy(update={"collect": collect})
     report = lint_edition(ctx, "2022-01", check_links=True, link_timeout=1.0)
     assert report.links_checked == 13
     broken = [f for f in report.findings if f.code == "link-broken"]
@@ -113,3 +116,12 @@ def test_check_links_reports_refused_connections(site: Site) -> None:
     assert results[f"{site.base}/ok"].outcome == "ok"
     assert results[dead].outcome == "broken" and results[dead].detail == "ConnectionError"
     assert site.requests[("HEAD", "/ok")] == 1
+
+
+def test_requests_to_one_host_are_limited(site: Site) -> None:
+    """With one request per host, the two pages that wait for each other cannot both be
+    asked in time: the first waits in vain (the second is asked only after it gave up)."""
+    urls = [f"{site.base}/jaarverslag", f"{site.base}/juridisch"]
+    results = check_links(urls, timeout=0.5, per_host=1)
+    assert sorted(r.outcome for r in results.values()) == ["ok", "timeout"]
+    assert check_links(urls, timeout=2, per_host=2)[urls[0]].outcome == "ok"

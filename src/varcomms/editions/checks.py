@@ -289,6 +289,7 @@ def check_link_targets(
         timeout=timeout,
         connect_timeout=min(settings.connect_timeout, timeout),
         concurrency=settings.concurrency,
+        per_host=settings.per_host,
         user_agent=settings.user_agent,
     )
     findings: list[Finding] = []

@@ -1,4 +1,5 @@
-"""Check that links resolve: HEAD first, GET when a server refuses HEAD, concurrently.
+"""Check that links resolve: HEAD first, GET when a server refuses HEAD, concurrently
+(with a limit per host, since most links of an edition point at one website).
 
 Each URL is checked once however often it occurs. A 4xx/5xx answer or a failed
 connection means the link does not resolve; a timeout is reported separately, since a
@@ -7,10 +8,12 @@ slow server is not necessarily a broken link.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import urlsplit
 
 import requests
 
@@ -27,7 +30,28 @@ class LinkResult:
     detail: str = ""
 
 
-def _check_one(session: requests.Session, url: str, timeout: tuple[float, float]) -> LinkResult:
+class _HostLimits:
+    """At most ``per_host`` requests in flight to one host: be polite to the website."""
+
+    def __init__(self, per_host: int) -> None:
+        self.per_host = per_host
+        self.lock = threading.Lock()
+        self.slots: dict[str, threading.Semaphore] = {}
+
+    def slot(self, url: str) -> threading.Semaphore:
+        host = urlsplit(url).netloc.lower()
+        with self.lock:
+            return self.slots.setdefault(host, threading.Semaphore(self.per_host))
+
+
+def _check_one(
+    session: requests.Session, url: str, timeout: tuple[float, float], limits: _HostLimits
+) -> LinkResult:
+    with limits.slot(url):
+        return _request(session, url, timeout)
+
+
+def _request(session: requests.Session, url: str, timeout: tuple[float, float]) -> LinkResult:
     try:
         response = session.head(url, timeout=timeout, allow_redirects=True)
         if response.status_code in _RETRY_WITH_GET:
@@ -50,6 +74,7 @@ def check_links(
     timeout: float = 10.0,
     connect_timeout: float = 5.0,
     concurrency: int = 8,
+    per_host: int = 4,
     user_agent: str = "varcomms",
     session_factory: Callable[[], requests.Session] = requests.Session,
 ) -> dict[str, LinkResult]:
@@ -59,13 +84,14 @@ def check_links(
         return {}
     session = session_factory()
     session.headers["User-Agent"] = user_agent
-    limits = (connect_timeout, timeout)
+    timeouts = (connect_timeout, timeout)
+    hosts = _HostLimits(per_host)
     adapter = requests.adapters.HTTPAdapter(pool_maxsize=concurrency)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     try:
         with ThreadPoolExecutor(max_workers=min(concurrency, len(unique))) as pool:
-            results = pool.map(lambda url: _check_one(session, url, limits), unique)
+            results = pool.map(lambda url: _check_one(session, url, timeouts, hosts), unique)
             return {result.url: result for result in results}
     finally:
         session.close()
