@@ -9,7 +9,7 @@ import pytest
 
 from tests.editions.conftest import replace_in
 from varcomms.context import Context
-from varcomms.editions import approve, load_edition, reopen, set_status, transition
+from varcomms.editions import Finding, approve, load_edition, reopen, set_status, transition
 from varcomms.editions.workflow import TRANSITIONS
 from varcomms.errors import StateError
 from varcomms.models import EditionStatus
@@ -181,3 +181,12 @@ def test_load_edition_leaves_out_void_sign_offs(ctx: Context, sample: Path) -> N
     assert [s.role for s in edition.signoffs] == ["riec"]
     # Reading changes nothing on disk; the next workflow command records the void.
     assert (sample / "edition.yaml").read_text().count("content_hash:") == 2
+
+
+def test_extra_checks_also_block_sign_off(ctx: Context, sample: Path) -> None:
+    def html_too_big(doc, config):  # type: ignore[no-untyped-def]
+        yield Finding("error", "html-size", "the rendered email is 120 kB", "nieuws.md")
+
+    with pytest.raises(StateError, match="120 kB"):
+        approve(ctx, "2022-01", "var", "Astrid", checks=[html_too_big])
+    assert approve(ctx, "2022-01", "var", "Astrid").signoff.by == "Astrid"

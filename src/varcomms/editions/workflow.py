@@ -14,11 +14,12 @@ or scheduled edition that loses one goes back to review. A sent edition is read-
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from varcomms.context import Context
 from varcomms.editions.formats import SignOffRecord
-from varcomms.editions.lint import lint_document
+from varcomms.editions.lint import Check, lint_document
 from varcomms.editions.reader import EditionDocument, read_folder
 from varcomms.editions.signoff import (
     ROLE_LABELS,
@@ -184,9 +185,12 @@ def reopen(ctx: Context, edition_id: str) -> Transition:
     return transition(ctx, edition_id, S.DRAFT)
 
 
-def approve(ctx: Context, edition_id: str, role: str, by: str) -> Approval:
+def approve(
+    ctx: Context, edition_id: str, role: str, by: str, *, checks: Iterable[Check] = ()
+) -> Approval:
     """Record ``role``'s sign-off on the current content. When every required sign-off
-    is in place the edition is approved; lint errors block any sign-off."""
+    is in place the edition is approved; lint errors (also of extra ``checks``, such as
+    render's) block any sign-off."""
     synced = sync_signoffs(ctx, edition_id)
     doc, voided = synced.document, synced.voided
     status = doc.meta.status
@@ -208,7 +212,7 @@ def approve(ctx: Context, edition_id: str, role: str, by: str) -> Approval:
     if not by.strip():
         raise StateError("a sign-off needs a name", hint="pass --by NAME")
     now = ctx.clock.now()
-    report = lint_document(doc, ctx.config, now)
+    report = lint_document(doc, ctx.config, now, checks=checks)
     if report.errors:
         first = report.errors[0]
         where = f"{first.where}: " if first.where else ""
