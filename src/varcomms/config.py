@@ -308,6 +308,16 @@ class Config(Section):
         for rule in self.collect.theme_rules:
             if rule.theme not in seen:
                 raise ValueError(f"collect.theme_rules names unknown theme {rule.theme!r}")
+        for section, routed in self.editions.section_themes.items():
+            for theme in routed:
+                if theme not in seen:
+                    raise ValueError(
+                        f"editions.section_themes.{section} names unknown theme {theme!r}"
+                    )
+        for section, kinds in self.editions.section_kinds.items():
+            for kind in kinds:
+                if kind not in ("news", "event", "campaign", "manual"):
+                    raise ValueError(f"editions.section_kinds.{section}: unknown kind {kind!r}")
         return self
 
     # -- derived values -------------------------------------------------------------

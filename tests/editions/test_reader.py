@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.conftest import ROOT
 from tests.editions.conftest import JANUARY, make_context, replace_in
 from varcomms.clock import FakeClock
-from varcomms.config import Config
+from varcomms.config import Config, load_config
 from varcomms.editions import approve, list_editions, load_edition
-from varcomms.errors import InputError, NotFoundError
+from varcomms.errors import ConfigError, InputError, NotFoundError
 from varcomms.models import EditionStatus, ItemKind
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -185,3 +186,15 @@ def test_windows_line_endings_and_byte_order_mark(project: Config, sample: Path)
     ctx = make_context(project, FakeClock(JANUARY))
     assert approve(ctx, "2022-01", "var", "Astrid").signoff.role == "var"
     assert load_edition(project, "2022-01").signoffs[0].by == "Astrid"
+
+
+def test_section_routing_in_the_configuration_is_checked(tmp_path: Path) -> None:
+    text = (ROOT / "varcomms.toml").read_text()
+    for extra, problem in (
+        ('section_themes = { kennis = ["kennis"] }', "unknown theme 'kennis'"),
+        ('section_kinds = { campagnes = ["campagne"] }', "unknown kind 'campagne'"),
+    ):
+        path = tmp_path / "varcomms.toml"
+        path.write_text(text.replace("[editions]\n", f"[editions]\n{extra}\n"))
+        with pytest.raises(ConfigError, match=problem):
+            load_config(path)
