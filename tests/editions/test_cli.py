@@ -84,6 +84,26 @@ def test_draft_new_and_refresh(cli, project_dir: Path) -> None:  # type: ignore[
     assert again.code == 1 and "already exists" in again.stderr
     fresh = run(cli, project_dir, "draft", "refresh", "2022-02")
     assert fresh.code == 0 and "Nothing new" in fresh.stdout
+    report = json.loads(run(cli, project_dir, "draft", "refresh", "2022-02", "--json").stdout)
+    assert report == {"id": "2022-02", "added": {}, "new_sections": [], "voided_signoffs": []}
+    special = run(
+        cli,
+        project_dir,
+        "draft",
+        "new",
+        "--date",
+        "2022-08-16 10:00",
+        "--special",
+        "--var-only",
+        "--audience",
+        "gemeenten",
+        "--json",
+    )
+    made_special = json.loads(special.stdout)
+    assert (
+        made_special["id"] == "2022-03" and made_special["planned"] == "2022-08-16T10:00:00+02:00"
+    )
+    assert "riec.md" not in made_special["sections"]
     bad = run(cli, project_dir, "draft", "new", "--date", "maart")
     assert bad.code == 1 and "--date 'maart'" in bad.stderr
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from varcomms.cli.state import state
+from varcomms.cli.state import JsonOption, print_json, state
 from varcomms.editions import draft_new, refresh
 from varcomms.editions.formats import parse_when
 from varcomms.errors import InputError
@@ -49,6 +49,7 @@ def new(
         str | None, typer.Option(help="Segment to send to (default: all subscribers).")
     ] = None,
     template: Annotated[str | None, typer.Option(help="Template of a special.")] = None,
+    as_json: bool = JsonOption,
 ) -> None:
     """Create newsletters/ID/ from the pool: news, agenda, campaign and RIEC items."""
     cli = state(ctx)
@@ -71,6 +72,18 @@ def new(
         template=template,
     )
     folder = context.config.newsletters_dir / edition.id
+    if as_json:
+        print_json(
+            ctx,
+            {
+                "id": edition.id,
+                "number": edition.number,
+                "planned": edition.planned.isoformat() if edition.planned else None,
+                "folder": str(folder),
+                "sections": {f"{s.slug}.md": len(s.items) for s in edition.all_sections},
+            },
+        )
+        return
     cli.stdout.print(_counts_table(edition))
     planned_text = f"{edition.planned:%Y-%m-%d %H:%M}" if edition.planned else "not planned"
     cli.stdout.print(
@@ -84,10 +97,22 @@ def new(
 def refresh_cmd(
     ctx: typer.Context,
     edition_id: Annotated[str, typer.Argument(metavar="ID", help="The edition to refresh.")],
+    as_json: bool = JsonOption,
 ) -> None:
     """Append pool items that came in since the draft was made."""
     cli = state(ctx)
     report = refresh(cli.context(), edition_id)
+    if as_json:
+        print_json(
+            ctx,
+            {
+                "id": edition_id,
+                "added": report.added,
+                "new_sections": report.new_sections,
+                "voided_signoffs": [void.to_dict() for void in report.voided],
+            },
+        )
+        return
     for void in report.voided:
         cli.stdout.print(f"[yellow]{void.describe()}[/yellow]")
     if not report.total:
