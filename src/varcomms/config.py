@@ -150,6 +150,17 @@ class EditionSettings(Section):
     subject_max_chars: int = 70
     preheader_max_chars: int = 110
     sections: tuple[str, ...] = ("nieuws", "kennis", "campagnes")
+    # Drafting routes an item into the first section whose themes (or kinds) it has; the
+    # first section without a rule takes the rest. Routing only: everyone gets the section.
+    section_themes: Mapping[str, tuple[str, ...]] = {"kennis": ("kennisbijeenkomsten",)}
+    section_kinds: Mapping[str, tuple[str, ...]] = {"campagnes": ("campaign",)}
+    # A general section takes at most this many drafted items; themed items beyond that
+    # go into a per-theme section that only subscribers of that theme receive.
+    general_items_max: int = Field(default=6, ge=1)
+    # With no sent edition yet, the first draft offers news of this many days back.
+    first_draft_days: int = Field(default=42, ge=1)
+    # An agenda is a calendar: upcoming events already shown once are offered again.
+    agenda_repeat_upcoming: bool = True
 
 
 class RenderSettings(Section):
@@ -297,6 +308,16 @@ class Config(Section):
         for rule in self.collect.theme_rules:
             if rule.theme not in seen:
                 raise ValueError(f"collect.theme_rules names unknown theme {rule.theme!r}")
+        for section, routed in self.editions.section_themes.items():
+            for theme in routed:
+                if theme not in seen:
+                    raise ValueError(
+                        f"editions.section_themes.{section} names unknown theme {theme!r}"
+                    )
+        for section, kinds in self.editions.section_kinds.items():
+            for kind in kinds:
+                if kind not in ("news", "event", "campaign", "manual"):
+                    raise ValueError(f"editions.section_kinds.{section}: unknown kind {kind!r}")
         return self
 
     # -- derived values -------------------------------------------------------------

@@ -14,6 +14,7 @@ from rich.logging import RichHandler
 
 from varcomms import __version__
 from varcomms.cli import collect, config_cmd, db
+from varcomms.cli import config_cmd, db, draft, edition
 from varcomms.cli.state import CliState, state
 from varcomms.errors import VarcommsError
 
@@ -29,6 +30,8 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(db.app, name="db")
 app.command("collect")(collect.collect)
 app.add_typer(collect.items_app, name="items")
+app.add_typer(draft.app, name="draft")
+app.add_typer(edition.app, name="edition")
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,64 @@
+"""Edition folders: read and write them, draft from the pool, lint, and the workflow.
+
+An edition is a folder ``newsletters/<id>/`` of YAML and Markdown files that editors
+edit and review in git (the format is described in docs/editions.md). This package
+reads it into :class:`varcomms.models.Edition` for render and delivery.
+"""
+
+from __future__ import annotations
+
+from varcomms.config import Config
+from varcomms.editions.catalog import EditionSummary, list_editions
+from varcomms.editions.draft import RefreshReport, draft_new, refresh
+from varcomms.editions.lint import Finding, LintReport, lint_edition
+from varcomms.editions.reader import EditionDocument, read_folder
+from varcomms.editions.signoff import VoidedSignOff, check_signoffs, required_roles
+from varcomms.editions.workflow import (
+    Approval,
+    Transition,
+    approve,
+    reopen,
+    set_status,
+    transition,
+)
+from varcomms.models import Edition
+
+
+def load_edition(config: Config, edition_id: str) -> Edition:
+    """Read and validate ``newsletters/<edition_id>/``. Problems raise InputError
+    naming the file, the line and the field.
+
+    Only sign-offs that still match the content are included: one voided by an edit
+    since is left out, so a consumer never mistakes it for an approval.
+    """
+    document = read_folder(config, edition_id)
+    edition = document.to_edition()
+    valid, voided = check_signoffs(document)
+    if not voided:
+        return edition
+    kept = tuple(s for s in edition.signoffs if s.content_hash in {v.content_hash for v in valid})
+    return edition.model_copy(update={"signoffs": kept})
+
+
+__all__ = [
+    "Approval",
+    "EditionDocument",
+    "EditionSummary",
+    "Finding",
+    "LintReport",
+    "RefreshReport",
+    "Transition",
+    "VoidedSignOff",
+    "approve",
+    "check_signoffs",
+    "draft_new",
+    "lint_edition",
+    "list_editions",
+    "load_edition",
+    "read_folder",
+    "refresh",
+    "reopen",
+    "required_roles",
+    "set_status",
+    "transition",
+]

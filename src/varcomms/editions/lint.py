@@ -1,0 +1,116 @@
+"""Content checks on an edition. Errors block sign-off; warnings inform.
+
+Each finding names the file and line it is about. Checks that belong to later stages
+(rendered HTML size, accessibility of the template) plug in through ``checks``: any
+callable taking the document and the config and yielding :class:`Finding`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from varcomms.config import Config
+from varcomms.context import Context
+from varcomms.editions.checks import (
+    Finding,
+    check_agenda,
+    check_duplicates,
+    check_header,
+    check_images,
+    check_link_targets,
+    check_sections,
+    check_workflow,
+    error,
+)
+from varcomms.editions.reader import EditionDocument, read_folder
+from varcomms.errors import InputError
+
+__all__ = ["Check", "Finding", "LintReport", "lint_document", "lint_edition"]
+
+
+@dataclass
+class LintReport:
+    edition_id: str
+    findings: list[Finding] = field(default_factory=list)
+    links_checked: int = 0
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "edition": self.edition_id,
+            "ok": self.ok,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "links_checked": self.links_checked,
+            "findings": [asdict(finding) for finding in self.findings],
+        }
+
+
+Check = Callable[[EditionDocument, Config], Iterable[Finding]]
+
+CONTENT_CHECKS: tuple[Check, ...] = (
+    check_header,
+    check_images,
+    check_sections,
+    check_agenda,
+    check_duplicates,
+)
+
+
+def lint_document(
+    doc: EditionDocument,
+    config: Config,
+    now: datetime,
+    *,
+    check_links: bool = False,
+    link_timeout: float = 10.0,
+    checks: Iterable[Check] = (),
+) -> LintReport:
+    report = LintReport(doc.id)
+    for check in (*CONTENT_CHECKS, *checks):
+        report.findings.extend(check(doc, config))
+    report.findings.extend(check_workflow(doc, config, now))
+    if check_links:
+        found, count = check_link_targets(doc, config, link_timeout)
+        report.findings.extend(found)
+        report.links_checked = count
+    return report
+
+
+def lint_edition(
+    ctx: Context,
+    edition_id: str,
+    *,
+    check_links: bool = False,
+    link_timeout: float = 10.0,
+    checks: Iterable[Check] = (),
+) -> LintReport:
+    """Lint an edition folder. A file that cannot be read is reported, not raised."""
+    try:
+        doc = read_folder(ctx.config, edition_id)
+    except InputError as err:
+        where = err.path.name if err.path is not None else None
+        prefix = f"{err.path}:{err.line}: " if err.line is not None else f"{err.path}: "
+        message = err.message.removeprefix(prefix) if where else err.message
+        return LintReport(edition_id, [error("format", message, where, err.line)])
+    return lint_document(
+        doc,
+        ctx.config,
+        ctx.clock.now(),
+        check_links=check_links,
+        link_timeout=link_timeout,
+        checks=checks,
+    )
