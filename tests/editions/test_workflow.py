@@ -38,6 +38,12 @@ def test_the_whole_road_to_sent(ctx: Context, sample: Path) -> None:
     assert load_edition(ctx.config, "2022-01").status is S.SENT
 
 
+def test_an_approved_edition_can_be_sent_without_scheduling(ctx: Context, sample: Path) -> None:
+    approve_both(ctx)
+    assert set_status(ctx, "2022-01", S.SENDING).status is S.SENDING
+    assert set_status(ctx, "2022-01", S.SENT).status is S.SENT
+
+
 def test_sign_offs_are_recorded_and_comments_survive(ctx: Context, sample: Path) -> None:
     approve_both(ctx)
     text = (sample / "edition.yaml").read_text()

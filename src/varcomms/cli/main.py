@@ -13,8 +13,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 
 from varcomms import __version__
-from varcomms.cli import collect, config_cmd, db
-from varcomms.cli import config_cmd, db, draft, edition
+from varcomms.cli import collect, config_cmd, db, draft, edition
 from varcomms.cli.state import CliState, state
 from varcomms.errors import VarcommsError
 

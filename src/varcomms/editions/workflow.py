@@ -36,7 +36,8 @@ S = EditionStatus
 TRANSITIONS: dict[EditionStatus, frozenset[EditionStatus]] = {
     S.DRAFT: frozenset({S.REVIEW, S.CANCELLED}),
     S.REVIEW: frozenset({S.DRAFT, S.APPROVED, S.CANCELLED}),
-    S.APPROVED: frozenset({S.SCHEDULED, S.DRAFT, S.CANCELLED}),
+    # approved → sending is `varcomms send` now; scheduled → sending is the scheduler.
+    S.APPROVED: frozenset({S.SCHEDULED, S.SENDING, S.DRAFT, S.CANCELLED}),
     S.SCHEDULED: frozenset({S.SENDING, S.APPROVED, S.DRAFT, S.CANCELLED}),
     S.SENDING: frozenset({S.SENT}),
     S.SENT: frozenset(),
@@ -119,7 +120,7 @@ def _move_hint(doc: EditionDocument, current: EditionStatus, target: EditionStat
     if target is S.SENT or current is S.SENDING:
         return "only delivery moves an edition from sending to sent"
     if target is S.SENDING:
-        return "an edition is scheduled before it is sent"
+        return "only an approved or scheduled edition can be sent"
     allowed = ", ".join(sorted(s.value for s in TRANSITIONS[current])) or "none"
     return f"from {current.value} it can move to: {allowed}"
 
