@@ -237,7 +237,10 @@ class _Importer:
         plan: _Plan,
     ) -> tuple[Outcome, str | None, tuple[str, ...]]:
         if suppressed is not None:
-            return Outcome.SKIPPED, suppressed.describe(), ()
+            if row.status not in INACTIVE:
+                return Outcome.SKIPPED, suppressed.describe(), ()
+            if existing is None:
+                return Outcome.UNCHANGED, None, ()  # the opt-out is already on the list
         if existing is None:
             return self._new(row, plan)
         return self._existing(row, existing, plan)

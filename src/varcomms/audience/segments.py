@@ -65,7 +65,11 @@ class _Reader:
         return InputError(message, path=self.path, line=node.start_mark.line + 1, hint=hint)
 
     def value(self, node: Node) -> Any:
-        return self._constructor.construct_object(node, deep=True)
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except (ValueError, yaml.YAMLError) as err:
+            # e.g. 2022-02-30: YAML reads it as a date and the calendar refuses it
+            raise self.fail(node, f"{node.value!r} is not a date or value: {err}") from err
 
     def mapping(self, node: Node, what: str) -> list[tuple[str, Node, Node]]:
         if not isinstance(node, MappingNode):
