@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +11,7 @@ from rich.table import Table
 
 from varcomms import audience
 from varcomms.cli.state import JsonOption, print_json, state
+from varcomms.errors import StateError
 
 app = typer.Typer(help="Subscribers, segments, suppression and privacy.", no_args_is_help=True)
 
@@ -110,7 +110,7 @@ def export(
     cli = state(ctx)
     context = cli.context()
     chosen = audience.load_segment(context.config, segment) if segment else None
-    destination = output if output is not None else sys.stdout
+    destination = output if output is not None else cli.stdout.file
     written = audience.export_csv(
         context.store, destination, segment=chosen, recipients_only=recipients_only
     )
@@ -225,7 +225,7 @@ def erase(
     if not yes and not typer.confirm(
         "Erase this person's data from the database? This cannot be undone", err=True
     ):
-        raise typer.Abort
+        raise StateError("not erased: not confirmed", hint="pass --yes to skip the question")
     report = audience.erase(cli.context(), email)
     if as_json:
         print_json(ctx, report.to_dict())
