@@ -48,10 +48,16 @@ from varcomms.store.schema import subscriber_themes, subscribers
 
 from . import mappings
 from .csvfile import CsvReader, CsvShape, Record, inspect_csv, open_text
-from .emails import domain_of
+from .emails import domain_of, padded
 from .rows import Candidate, RowError, RowParser
 from .subscribers import INACTIVE, SubscriberRecord, by_emails
-from .suppression import ErasureKey, Suppression, add_suppression, erasure_key, foreign_hashes
+from .suppression import (
+    ErasureKey,
+    Suppression,
+    add_address_suppressions,
+    erasure_key,
+    foreign_hashes,
+)
 from .suppression import matching as matching_suppressions
 
 log = logging.getLogger(__name__)
@@ -148,7 +154,9 @@ class _SeenAddresses:
     def lines(self, emails: list[str]) -> dict[str, int]:
         if not emails:
             return {}
-        rows = self.db.execute(select(_seen.c.email, _seen.c.line).where(_seen.c.email.in_(emails)))
+        rows = self.db.execute(
+            select(_seen.c.email, _seen.c.line).where(_seen.c.email.in_(padded(emails)))
+        )
         return {email: line for email, line in rows}
 
     def add(self, first_lines: dict[str, int]) -> None:
@@ -315,7 +323,7 @@ class _Importer:
         if plan.insert_themes:
             ids = db.execute(
                 select(subscribers.c.email, subscribers.c.id).where(
-                    subscribers.c.email.in_(list(plan.insert_themes))
+                    subscribers.c.email.in_(padded(plan.insert_themes))
                 )
             )
             theme_rows = [
@@ -337,7 +345,7 @@ class _Importer:
         if plan.update_themes:
             db.execute(
                 delete(subscriber_themes).where(
-                    subscriber_themes.c.subscriber_id.in_(list(plan.update_themes))
+                    subscriber_themes.c.subscriber_id.in_(padded(plan.update_themes))
                 )
             )
             theme_rows = [
@@ -347,10 +355,7 @@ class _Importer:
             ]
             if theme_rows:
                 db.execute(insert(subscriber_themes), theme_rows)
-        for address, reason in plan.suppressions:
-            add_suppression(
-                db, address, kind="address", reason=reason, source=self.source, now=self.now
-            )
+        add_address_suppressions(db, plan.suppressions, source=self.source, now=self.now)
 
 
 def _batches(records: Iterator[Record], size: int) -> Iterator[list[Record]]:

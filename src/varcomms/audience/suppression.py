@@ -31,7 +31,14 @@ from varcomms.errors import InputError
 from varcomms.store import Store
 from varcomms.store.schema import subscribers, suppressions
 
-from .emails import InvalidAddressError, domain_of, fold, normalise_domain, normalise_email
+from .emails import (
+    InvalidAddressError,
+    domain_of,
+    fold,
+    normalise_domain,
+    normalise_email,
+    padded,
+)
 
 SuppressionKind = Literal["address", "domain", "hash"]
 KINDS: tuple[SuppressionKind, ...] = ("address", "domain", "hash")
@@ -68,7 +75,8 @@ class ErasureKey:
         return hashlib.sha256(b"varcomms-erasure-key-id\x00" + self.secret).hexdigest()[:8]
 
     def hash(self, email: str) -> str:
-        digest = hmac.new(self.secret, fold(email).encode(), hashlib.sha256).hexdigest()
+        """The stored hash of a normalised address (see :func:`~.emails.fold`)."""
+        digest = hmac.new(self.secret, email.encode(), hashlib.sha256).hexdigest()
         return f"{self.id}:{digest}"
 
 
@@ -113,11 +121,13 @@ def matching(
     domains = {domain_of(email) for email in emails}
     hashes = {key.hash(email): email for email in emails} if key else {}
     conditions = [
-        and_(suppressions.c.kind == "address", suppressions.c.value.in_(emails)),
-        and_(suppressions.c.kind == "domain", suppressions.c.value.in_(domains)),
+        and_(suppressions.c.kind == "address", suppressions.c.value.in_(padded(emails))),
+        and_(suppressions.c.kind == "domain", suppressions.c.value.in_(padded(domains))),
     ]
     if hashes:
-        conditions.append(and_(suppressions.c.kind == "hash", suppressions.c.value.in_(hashes)))
+        conditions.append(
+            and_(suppressions.c.kind == "hash", suppressions.c.value.in_(padded(hashes)))
+        )
     by_address: dict[str, Suppression] = {}
     by_domain: dict[str, Suppression] = {}
     for row in db.execute(select(suppressions).where(or_(*conditions))):
@@ -220,6 +230,30 @@ def add_suppression(
         )
     )
     return True
+
+
+def add_address_suppressions(
+    db: Connection, entries: list[tuple[str, str]], *, source: str | None, now: datetime
+) -> int:
+    """Insert many (address, reason) entries at once, skipping those present."""
+    if not entries:
+        return 0
+    present = set(
+        db.execute(
+            select(suppressions.c.value).where(
+                suppressions.c.kind == "address",
+                suppressions.c.value.in_(padded(address for address, _ in entries)),
+            )
+        ).scalars()
+    )
+    rows = [
+        {"kind": "address", "value": a, "reason": r[:40], "source": source, "created_at": now}
+        for a, r in entries
+        if a not in present
+    ]
+    if rows:
+        db.execute(insert(suppressions), rows)
+    return len(rows)
 
 
 def suppress(
