@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from tests.audience.conftest import AUDIENCE_FIXTURES
+from tests.conftest import ROOT
 from varcomms import audience
 from varcomms.config import CsvMapping
 from varcomms.context import Context
@@ -368,3 +369,37 @@ def test_no_personal_data_in_logs(actx: Context, tmp_path: Path, caplog) -> None
     for record in caplog.records:
         message = record.getMessage()
         assert "@" not in message and "Jansen" not in message, message
+
+
+def test_progress_reaches_the_last_line(actx: Context, tmp_path: Path) -> None:
+    actx.config = actx.config.model_copy(
+        update={"audience": actx.config.audience.model_copy(update={"batch_size": 4})}
+    )
+    calls: list[tuple[int, int]] = []
+    audience.import_csv(
+        actx, copy_fixture("dutch-excel.csv", tmp_path), progress=lambda d, t: calls.append((d, t))
+    )
+    assert len(calls) == 4  # 14 records in batches of 4
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+    assert calls[-1] == (17, 17)  # 17 physical lines, one record spanning two
+
+
+def test_custom_mapping_in_the_configuration_file(tmp_path: Path) -> None:
+    import tomllib
+
+    from varcomms.config import ConfigError, parse_config
+
+    raw = tomllib.loads((ROOT / "varcomms.toml").read_text(encoding="utf-8"))
+    raw["audience"] = {
+        "mappings": {
+            "crm": {
+                "columns": {"email": "E-mail", "name": ["Naam", "Volledige naam"]},
+                "defaults": {"status": "subscribed"},
+            }
+        }
+    }
+    config = parse_config(raw, source_file=tmp_path / "varcomms.toml")
+    assert config.audience.mappings["crm"].columns["name"] == ("Naam", "Volledige naam")
+    raw["audience"]["mappings"]["crm"]["columns"] = {"mail": "E-mail"}
+    with pytest.raises(ConfigError, match="unknown field 'mail'"):
+        parse_config(raw, source_file=tmp_path / "varcomms.toml")

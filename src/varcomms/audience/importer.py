@@ -18,16 +18,13 @@ and written in batches, and "seen before in this file" lives in a temporary tabl
 
 from __future__ import annotations
 
-import csv
 import logging
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from itertools import islice
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -47,8 +44,10 @@ from varcomms.context import Context
 from varcomms.store.schema import subscriber_themes, subscribers
 
 from . import mappings
-from .csvfile import CsvReader, CsvShape, Record, inspect_csv, open_text
+from .csvfile import CsvReader, Record, inspect_csv, open_text
 from .emails import domain_of, padded
+from .rejects import RejectsFile, default_rejects_path
+from .report import ImportReport, LineOutcome, Outcome
 from .rows import Candidate, RowError, RowParser
 from .subscribers import INACTIVE, SubscriberRecord, by_emails
 from .suppression import (
@@ -64,72 +63,6 @@ log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int], None]
 LineCallback = Callable[["LineOutcome"], None]
-
-
-class Outcome(StrEnum):
-    ADDED = "added"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
-    SKIPPED = "skipped"
-
-
-@dataclass(frozen=True, slots=True)
-class LineOutcome:
-    line: int
-    outcome: Outcome
-    email: str | None = None
-    reason: str | None = None
-    changes: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"line": self.line, "outcome": self.outcome.value}
-        if self.email is not None:
-            data["email"] = self.email
-        if self.reason:
-            data["reason"] = self.reason
-        if self.changes:
-            data["changes"] = list(self.changes)
-        return data
-
-
-@dataclass
-class ImportReport:
-    """What an import did (or, with ``dry_run``, would do).
-
-    ``counts`` covers every line; ``skipped`` lists the skipped lines with their reasons.
-    Every line's outcome is also passed to ``on_line`` while importing, for callers that
-    want all of them without holding them all.
-    """
-
-    path: Path
-    mapping: str
-    dry_run: bool
-    encoding: str = "utf-8"
-    delimiter: str = ","
-    counts: Counter[Outcome] = field(default_factory=Counter)
-    skipped: list[LineOutcome] = field(default_factory=list)
-    rejects_path: Path | None = None
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    def count(self, outcome: Outcome | str) -> int:
-        return self.counts[Outcome(outcome)]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "path": str(self.path),
-            "mapping": self.mapping,
-            "dry_run": self.dry_run,
-            "encoding": self.encoding,
-            "delimiter": self.delimiter,
-            "counts": {outcome.value: self.counts[outcome] for outcome in Outcome},
-            "skipped": [line.to_dict() for line in self.skipped],
-            "rejects_path": str(self.rejects_path) if self.rejects_path else None,
-            "notes": list(self.notes),
-        }
 
 
 # -- "seen earlier in this file" ------------------------------------------------------------
@@ -167,41 +100,6 @@ class _SeenAddresses:
 
     def close(self) -> None:
         _seen.drop(self.db, checkfirst=True)
-
-
-# -- rejects -------------------------------------------------------------------------------
-
-
-class _Rejects:
-    """The bad rows, as they were, plus line and reason: fix them and import this file."""
-
-    def __init__(self, path: Path, header: list[str], shape: CsvShape, *, enabled: bool) -> None:
-        self.path = path
-        self.header = header
-        self.shape = shape
-        self.enabled = enabled
-        self.count = 0
-        self._stream: TextIO | None = None
-        self._writer: Any = None
-
-    def add(self, record: Record, reason: str) -> None:
-        self.count += 1
-        if not self.enabled:
-            return
-        if self._writer is None:
-            self._stream = self.path.open("w", encoding=self.shape.encoding, newline="")
-            self._writer = csv.writer(self._stream, delimiter=self.shape.delimiter)
-            self._writer.writerow([*self.header, "reject_line", "reject_reason"])
-        cells = record.cells + [""] * (len(self.header) - len(record.cells))
-        self._writer.writerow([*cells, record.line, reason])
-
-    def close(self) -> None:
-        if self._stream is not None:
-            self._stream.close()
-
-
-def default_rejects_path(path: Path) -> Path:
-    return path.with_name(f"{path.stem}.rejects.csv")
 
 
 # -- deciding one row -----------------------------------------------------------------------
@@ -417,7 +315,7 @@ def import_csv(
         if bound.ignored:
             report.notes.append(f"ignored columns: {', '.join(bound.ignored)}")
         parser = RowParser(config, bound)
-        rejects = _Rejects(rejects_path, reader.header, shape, enabled=not dry_run)
+        rejects = RejectsFile(rejects_path, reader.header, shape, enabled=not dry_run)
         seen = _SeenAddresses(db)
         try:
             for batch in _batches(iter(reader), config.audience.batch_size):
@@ -445,7 +343,7 @@ def _import_batch(
     parser: RowParser,
     importer: _Importer,
     seen: _SeenAddresses,
-    rejects: _Rejects,
+    rejects: RejectsFile,
     emit: LineCallback,
     *,
     dry_run: bool,
