@@ -83,3 +83,25 @@ def test_suppress_refuses_nonsense(store: Store) -> None:
         audience.suppress(store, "geen adres", kind="address", reason="x", source=None, now=NOW)
     with pytest.raises(InputError, match="unknown suppression kind"):
         audience.suppress(store, "a@b.nl", kind="person", reason="x", source=None, now=NOW)
+
+
+def test_set_status_never_resubscribes_without_a_confirmed_opt_in(store: Store) -> None:
+    from sqlalchemy import insert
+
+    from varcomms.errors import StateError
+    from varcomms.store.schema import subscribers
+
+    with store.begin() as db:
+        db.execute(
+            insert(subscribers).values(
+                email="a@example.org", status="subscribed", created_at=NOW, updated_at=NOW
+            )
+        )
+    assert audience.set_status(store, "A@example.org", "unsubscribed", now=NOW)
+    assert not audience.set_status(store, "a@example.org", "unsubscribed", now=NOW)
+    with pytest.raises(StateError, match="unsubscribed"):
+        audience.set_status(store, "a@example.org", "subscribed", now=NOW)
+    later = datetime(2022, 3, 1, tzinfo=UTC)
+    assert audience.set_status(store, "a@example.org", "subscribed", now=later, confirmed=True)
+    record = audience.get_subscriber(store, "a@example.org")
+    assert (record.status, record.confirmed_at) == ("subscribed", later)

@@ -11,7 +11,7 @@ from .importer import ImportReport, LineOutcome, Outcome, import_csv
 from .privacy import EraseReport, erase, export_person
 from .recipients import count, count_matching, iter_recipients
 from .segments import Segment, load_segment, load_segments, segment_names
-from .subscribers import SubscriberRecord, find_subscriber, get_subscriber
+from .subscribers import SubscriberRecord, find_subscriber, get_subscriber, set_status
 from .suppression import (
     Suppression,
     erasure_key,
@@ -47,5 +47,6 @@ __all__ = [
     "load_segments",
     "normalise_email",
     "segment_names",
+    "set_status",
     "suppress",
 ]

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, select, update
 
-from varcomms.errors import NotFoundError
+from varcomms.errors import NotFoundError, StateError
 from varcomms.models import OrgType, Subscriber, SubscriberStatus
 from varcomms.store import Store
 from varcomms.store.schema import subscriber_themes, subscribers
@@ -142,3 +142,36 @@ def get_subscriber(store: Store, email: str) -> SubscriberRecord:
             hint="addresses are matched case-insensitively; check the spelling",
         )
     return record
+
+
+def set_status(
+    store: Store,
+    email: str,
+    status: SubscriberStatus | str,
+    *,
+    now: datetime,
+    confirmed: bool = False,
+) -> bool:
+    """Change one subscriber's status (unsubscribe link, bounce, complaint, opt-in).
+
+    Moving someone who unsubscribed, bounced or complained back to pending or subscribed
+    needs ``confirmed=True``: only the person's own confirmed opt-in may do that. A move to
+    subscribed from the confirmation link also records ``confirmed_at``. Returns whether
+    a row changed; NotFoundError for an unknown address.
+    """
+    new = SubscriberStatus(status).value
+    record = get_subscriber(store, email)
+    if record.status == new:
+        return False
+    if record.status in INACTIVE and new not in INACTIVE and not confirmed:
+        raise StateError(
+            f"this subscriber {record.status}; they can only come back by confirming "
+            "a new opt-in themselves",
+            hint="a double opt-in confirmation sets confirmed=True",
+        )
+    values: dict[str, Any] = {"status": new, "updated_at": now}
+    if confirmed and new == SubscriberStatus.SUBSCRIBED:
+        values["confirmed_at"] = now
+    with store.begin() as db:
+        db.execute(update(subscribers).where(subscribers.c.id == record.id).values(**values))
+    return True
