@@ -209,3 +209,9 @@ def test_sample_segments_load(sample_config) -> None:
     segments = audience.load_segments(sample_config)
     assert [s.name for s in segments] == ["betrokken-lezers", "cyber-gemeenten", "riec-partners"]
     assert all(s.description for s in segments)
+
+
+def test_a_badly_named_segment_file_is_not_ignored(actx: Context) -> None:
+    (actx.config.audiences_dir / "Cyber Gemeenten.yaml").write_text("rule: {language: nl}\n")
+    with pytest.raises(InputError, match=r"Cyber Gemeenten\.yaml: is not a usable segment name"):
+        audience.load_segments(actx.config)

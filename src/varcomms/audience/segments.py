@@ -265,4 +265,13 @@ def segment_names(config: Config) -> list[str]:
 
 def load_segments(config: Config) -> list[Segment]:
     """Every segment in the audiences folder, by name; the first invalid file raises."""
+    folder = config.audiences_dir
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.yaml")):
+            if not _NAME.match(path.stem):
+                raise InputError(
+                    "is not a usable segment name",
+                    path=path,
+                    hint="name segment files in lower case with '-', like cyber-gemeenten.yaml",
+                )
     return [load_segment(config, name) for name in segment_names(config)]
