@@ -63,6 +63,7 @@ log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int], None]
 LineCallback = Callable[["LineOutcome"], None]
+ANALYZE_AFTER = 5000  # rows added or updated
 
 
 # -- "seen earlier in this file" ------------------------------------------------------------
@@ -327,6 +328,12 @@ def import_csv(
             rejects.close()
     if rejects.count and not dry_run:
         report.rejects_path = rejects_path
+    changed = report.counts[Outcome.ADDED] + report.counts[Outcome.UPDATED]
+    if not dry_run and changed >= ANALYZE_AFTER and ctx.store.dialect == "postgresql":
+        # Fresh planner statistics, so segment queries use the indexes right away
+        # instead of waiting for autovacuum to notice the new rows.
+        with ctx.store.begin() as db:
+            db.exec_driver_sql("ANALYZE subscribers, subscriber_themes, suppressions")
     log.info(
         "import of %s (%s mapping%s): %s",
         path.name,
