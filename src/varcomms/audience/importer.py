@@ -5,7 +5,8 @@ The rules that keep the store correct however sloppy the file:
 * a bad row (address, theme, organisation type, date, …) is skipped with its line
   number and written to a rejects file; it never stops the good rows around it;
 * the second occurrence of an address (in any case) is skipped as a duplicate;
-* an address on the suppression list (address, domain or erased) is skipped;
+* an address on the suppression list (address, domain or erased) is skipped, unless
+  the row itself is an opt-out (then there is nothing to do);
 * somebody who unsubscribed, bounced or complained is never made subscribed or pending
   again by an import; the other way round, an opt-out in the file is honoured;
 * an opt-out for an address we do not know is kept on the suppression list only, with

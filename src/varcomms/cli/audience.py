@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -205,8 +206,6 @@ def export_person(
     cli = state(ctx)
     data = audience.export_person(cli.context(), email)
     if output is not None:
-        import json
-
         output.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         cli.stderr.print(f"Written to {output}", highlight=False)
         return
