@@ -311,6 +311,11 @@ def import_csv(
             on_line(outcome)
 
     with open_text(path, shape) as stream, ctx.store.begin() as db:
+        if db.dialect.name == "postgresql":
+            # The driver prepares repeated statements, and PostgreSQL may then reuse one
+            # plan made when the table was still empty (a sequential scan) for every
+            # batch after; planning each batch's lookups afresh keeps the import linear.
+            db.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
         reader = CsvReader(stream, shape, path)
         bound = mappings.choose(config, mapping, reader.header, path=path)
         report.mapping = bound.name
