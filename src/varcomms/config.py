@@ -227,6 +227,66 @@ class DeliverySettings(Section):
     test_addresses: tuple[str, ...] = ()
 
 
+AUDIENCE_FIELDS = (
+    "email",
+    "name",
+    "first_name",
+    "last_name",
+    "organisation",
+    "org_type",
+    "municipality",
+    "themes",
+    "language",
+    "status",
+    "consent_source",
+    "consent_at",
+    "confirmed_at",
+)
+
+
+class CsvMapping(Section):
+    """How the columns of a CSV export map onto subscriber fields (``audience import``).
+
+    ``columns`` maps a field to one header or to candidate headers (the first present one
+    is used). ``values`` translates cell values per field (case-insensitive), e.g. a status
+    "actief" to "subscribed". ``status_if_present`` sets the status when a column has any
+    value (Mailchimp's UNSUB_TIME). Naive times are read in ``naive_times``.
+    """
+
+    columns: Mapping[str, tuple[str, ...]]
+    theme_separator: str = "|"
+    values: Mapping[str, Mapping[str, str]] = {}
+    status_if_present: Mapping[str, str] = {}
+    defaults: Mapping[str, str] = {}
+    naive_times: Literal["local", "utc"] = "local"
+    day_first: bool = True
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _candidates(cls, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {k: (v,) if isinstance(v, str) else v for k, v in value.items()}
+        return value
+
+    @field_validator("columns")
+    @classmethod
+    def _known_fields(cls, value: Mapping[str, tuple[str, ...]]) -> Mapping[str, tuple[str, ...]]:
+        unknown = sorted(set(value) - set(AUDIENCE_FIELDS))
+        if unknown:
+            raise ValueError(f"unknown field {unknown[0]!r}; fields: {', '.join(AUDIENCE_FIELDS)}")
+        if "email" not in value:
+            raise ValueError("a mapping needs an 'email' column")
+        return value
+
+
+class AudienceSettings(Section):
+    # Language codes a subscriber may have; the first is the default.
+    languages: tuple[str, ...] = ("nl", "en")
+    # Custom CSV mappings by name, next to the built-in varcomms, mailchimp and laposta.
+    mappings: Mapping[str, CsvMapping] = {}
+    batch_size: int = Field(default=1000, ge=1, le=10000)
+
+
 class Urls(Section):
     web_base: str = Field(description="Where the web (archive) version of an edition lives.")
     preferences_base: str
@@ -268,6 +328,7 @@ class Config(Section):
     render: RenderSettings = RenderSettings()
     provider: ProviderSettings = ProviderSettings()
     delivery: DeliverySettings = DeliverySettings()
+    audience: AudienceSettings = AudienceSettings()
     urls: Urls
 
     @field_validator("timezone")

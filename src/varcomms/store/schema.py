@@ -115,12 +115,21 @@ source_state = Table(
 
 # -- audience -------------------------------------------------------------------------
 
+
+def _email_domain(context: Any) -> str:
+    """Default for subscribers.domain: computed from the row's own address on insert."""
+    email: str = context.get_current_parameters()["email"]
+    return email.rsplit("@", 1)[-1].lower()
+
+
 subscribers = Table(
     "subscribers",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     # Normalised (lower-case) address: unique regardless of how it was typed.
     Column("email", String(320), nullable=False, unique=True),
+    # The part after "@": domain suppressions and per-domain counts stay plain SQL.
+    Column("domain", String(255), nullable=False, default=_email_domain),
     Column("name", String(200)),
     Column("first_name", String(100)),
     Column("organisation", String(200)),
@@ -136,6 +145,7 @@ subscribers = Table(
     Index("ix_subscribers_status", "status"),
     Index("ix_subscribers_org_type", "org_type"),
     Index("ix_subscribers_municipality", "municipality"),
+    Index("ix_subscribers_domain", "domain"),
 )
 
 subscriber_themes = Table(

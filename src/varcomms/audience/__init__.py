@@ -1,0 +1,52 @@
+"""The audience: subscribers, CSV import/export, segments, suppression and privacy.
+
+The functions other stages call (see docs/architecture.md) are importable from here.
+"""
+
+from __future__ import annotations
+
+from .emails import InvalidAddressError, normalise_email
+from .export import export_csv
+from .importer import ImportReport, LineOutcome, Outcome, import_csv
+from .privacy import EraseReport, erase, export_person
+from .recipients import count, count_matching, iter_recipients
+from .segments import Segment, load_segment, load_segments, segment_names
+from .subscribers import SubscriberRecord, find_subscriber, get_subscriber, set_status
+from .suppression import (
+    Suppression,
+    erasure_key,
+    find_suppression,
+    is_suppressed,
+    list_suppressions,
+    suppress,
+)
+
+__all__ = [
+    "EraseReport",
+    "ImportReport",
+    "InvalidAddressError",
+    "LineOutcome",
+    "Outcome",
+    "Segment",
+    "SubscriberRecord",
+    "Suppression",
+    "count",
+    "count_matching",
+    "erase",
+    "erasure_key",
+    "export_csv",
+    "export_person",
+    "find_subscriber",
+    "find_suppression",
+    "get_subscriber",
+    "import_csv",
+    "is_suppressed",
+    "iter_recipients",
+    "list_suppressions",
+    "load_segment",
+    "load_segments",
+    "normalise_email",
+    "segment_names",
+    "set_status",
+    "suppress",
+]

@@ -1,0 +1,409 @@
+"""``import_csv``: validate every row, upsert in batches, report every line.
+
+The rules that keep the store correct however sloppy the file:
+
+* a bad row (address, theme, organisation type, date, …) is skipped with its line
+  number and written to a rejects file; it never stops the good rows around it;
+* the second occurrence of an address (in any case) is skipped as a duplicate;
+* an address on the suppression list (address, domain or erased) is skipped, unless
+  the row itself is an opt-out (then there is nothing to do);
+* somebody who unsubscribed, bounced or complained is never made subscribed or pending
+  again by an import; the other way round, an opt-out in the file is honoured;
+* an opt-out for an address we do not know is kept on the suppression list only, with
+  no profile (data minimisation);
+* empty cells never blank stored values, so re-running an import changes nothing.
+
+The whole file is one transaction. Memory does not grow with the file: rows are read
+and written in batches, and "seen before in this file" lives in a temporary table.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
+
+from varcomms.context import Context
+from varcomms.store.schema import subscriber_themes, subscribers
+
+from . import mappings
+from .csvfile import CsvReader, Record, inspect_csv, open_text
+from .emails import domain_of, padded
+from .rejects import RejectsFile, default_rejects_path
+from .report import ImportReport, LineOutcome, Outcome
+from .rows import Candidate, RowError, RowParser
+from .subscribers import INACTIVE, SubscriberRecord, by_emails
+from .suppression import (
+    ErasureKey,
+    Suppression,
+    add_address_suppressions,
+    erasure_key,
+    foreign_hashes,
+)
+from .suppression import matching as matching_suppressions
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int], None]
+LineCallback = Callable[["LineOutcome"], None]
+ANALYZE_AFTER = 5000  # rows added or updated
+
+
+# -- "seen earlier in this file" ------------------------------------------------------------
+
+_seen = Table(
+    "varcomms_import_seen",
+    MetaData(),
+    Column("email", String(320), primary_key=True),
+    Column("line", Integer, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+
+
+class _SeenAddresses:
+    """Addresses met earlier in the file and their line, in a temporary table."""
+
+    def __init__(self, db: Connection) -> None:
+        self.db = db
+        _seen.drop(db, checkfirst=True)
+        _seen.create(db)
+
+    def lines(self, emails: list[str]) -> dict[str, int]:
+        if not emails:
+            return {}
+        rows = self.db.execute(
+            select(_seen.c.email, _seen.c.line).where(_seen.c.email.in_(padded(emails)))
+        )
+        return {email: line for email, line in rows}
+
+    def add(self, first_lines: dict[str, int]) -> None:
+        if first_lines:
+            self.db.execute(
+                insert(_seen), [{"email": e, "line": n} for e, n in first_lines.items()]
+            )
+
+    def close(self) -> None:
+        _seen.drop(self.db, checkfirst=True)
+
+
+# -- deciding one row -----------------------------------------------------------------------
+
+_PROFILE_FIELDS = (
+    "name",
+    "first_name",
+    "organisation",
+    "org_type",
+    "municipality",
+    "language",
+    "consent_source",
+    "consent_at",
+    "confirmed_at",
+)
+
+
+@dataclass
+class _Plan:
+    """The writes one batch needs."""
+
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    insert_themes: dict[str, frozenset[str]] = field(default_factory=dict)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    update_themes: dict[int, frozenset[str]] = field(default_factory=dict)
+    suppressions: list[tuple[str, str]] = field(default_factory=list)  # (address, reason)
+
+
+class _Importer:
+    def __init__(self, ctx: Context, source: str, key: ErasureKey) -> None:
+        self.now: datetime = ctx.clock.now()
+        self.source = source
+        self.key = key
+        self.default_language = ctx.config.audience.languages[0]
+
+    def decide(
+        self,
+        row: Candidate,
+        existing: SubscriberRecord | None,
+        suppressed: Suppression | None,
+        plan: _Plan,
+    ) -> tuple[Outcome, str | None, tuple[str, ...]]:
+        if suppressed is not None:
+            if row.status not in INACTIVE:
+                return Outcome.SKIPPED, suppressed.describe(), ()
+            if existing is None:
+                return Outcome.UNCHANGED, None, ()  # the opt-out is already on the list
+        if existing is None:
+            return self._new(row, plan)
+        return self._existing(row, existing, plan)
+
+    def _new(self, row: Candidate, plan: _Plan) -> tuple[Outcome, str | None, tuple[str, ...]]:
+        status = row.status or "subscribed"
+        if status in INACTIVE:
+            plan.suppressions.append((row.email, status))
+            return Outcome.ADDED, f"{status}: kept on the suppression list only", ()
+        plan.inserts.append(
+            {
+                "email": row.email,
+                "domain": domain_of(row.email),
+                "name": row.name,
+                "first_name": row.first_name,
+                "organisation": row.organisation,
+                "org_type": row.org_type or "other",
+                "municipality": row.municipality,
+                "language": row.language or self.default_language,
+                "status": status,
+                "consent_source": row.consent_source or self.source,
+                "consent_at": row.consent_at,
+                "confirmed_at": row.confirmed_at,
+                "created_at": self.now,
+                "updated_at": self.now,
+            }
+        )
+        if row.themes:
+            plan.insert_themes[row.email] = row.themes
+        return Outcome.ADDED, None, ()
+
+    def _existing(
+        self, row: Candidate, existing: SubscriberRecord, plan: _Plan
+    ) -> tuple[Outcome, str | None, tuple[str, ...]]:
+        status = existing.status
+        if row.status is not None and row.status != status:
+            if status in INACTIVE and row.status not in INACTIVE:
+                return (
+                    Outcome.SKIPPED,
+                    f"previously {status}; an import never resubscribes",
+                    (),
+                )
+            if row.status in INACTIVE and status not in INACTIVE:
+                status = row.status  # an opt-out in the file is honoured
+            elif status == "pending" and row.status == "subscribed":
+                status = "subscribed"
+            # pending over subscribed, or one opt-out kind over another: keep ours
+        values: dict[str, Any] = {}
+        changes: list[str] = []
+        for name in _PROFILE_FIELDS:
+            new = getattr(row, name)
+            if new is not None and new != getattr(existing, name):
+                values[name] = new
+                changes.append(name)
+        if status != existing.status:
+            changes.append("status")
+        if row.themes is not None and row.themes != frozenset(existing.themes):
+            plan.update_themes[existing.id] = row.themes
+            changes.append("themes")
+        if not changes:
+            return Outcome.UNCHANGED, None, ()
+        full = {name: getattr(existing, name) for name in _PROFILE_FIELDS}
+        full.update(values)
+        plan.updates.append({**full, "status": status, "updated_at": self.now, "_id": existing.id})
+        return Outcome.UPDATED, None, tuple(changes)
+
+    # -- writing a batch ------------------------------------------------------------------
+
+    def write(self, db: Connection, plan: _Plan) -> None:
+        if plan.inserts:
+            db.execute(insert(subscribers), plan.inserts)
+        if plan.insert_themes:
+            ids = db.execute(
+                select(subscribers.c.email, subscribers.c.id).where(
+                    subscribers.c.email.in_(padded(plan.insert_themes))
+                )
+            )
+            theme_rows = [
+                {"subscriber_id": sid, "theme": theme}
+                for email, sid in ids
+                for theme in sorted(plan.insert_themes[email])
+            ]
+            if theme_rows:
+                db.execute(insert(subscriber_themes), theme_rows)
+        if plan.updates:
+            statement = (
+                update(subscribers)
+                .where(subscribers.c.id == bindparam("_id"))
+                .values(
+                    {name: bindparam(name) for name in (*_PROFILE_FIELDS, "status", "updated_at")}
+                )
+            )
+            db.execute(statement, plan.updates)
+        if plan.update_themes:
+            db.execute(
+                delete(subscriber_themes).where(
+                    subscriber_themes.c.subscriber_id.in_(padded(plan.update_themes))
+                )
+            )
+            theme_rows = [
+                {"subscriber_id": sid, "theme": theme}
+                for sid, themes in plan.update_themes.items()
+                for theme in sorted(themes)
+            ]
+            if theme_rows:
+                db.execute(insert(subscriber_themes), theme_rows)
+        add_address_suppressions(db, plan.suppressions, source=self.source, now=self.now)
+
+
+def _batches(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
+    while batch := list(islice(records, size)):
+        yield batch
+
+
+def import_csv(
+    ctx: Context,
+    path: Path,
+    *,
+    mapping: str = "auto",
+    dry_run: bool = False,
+    rejects_path: Path | None = None,
+    progress: ProgressCallback | None = None,
+    on_line: LineCallback | None = None,
+) -> ImportReport:
+    """Import subscribers from a CSV file; see the module docstring for the rules.
+
+    ``mapping`` is "auto" (recognise the header), a built-in name (varcomms, mailchimp,
+    laposta) or one configured under ``[audience.mappings]``. With ``dry_run`` nothing is
+    written — not the database, not the rejects file — but the report is the same.
+    """
+    path = Path(path)
+    shape = inspect_csv(path)
+    config = ctx.config
+    key = erasure_key(ctx)
+    importer = _Importer(ctx, f"import:{path.name}", key)
+    rejects_path = rejects_path or default_rejects_path(path)
+    report = ImportReport(
+        path=path,
+        mapping=mapping,
+        dry_run=dry_run,
+        encoding=shape.encoding,
+        delimiter=shape.delimiter_name,
+    )
+    if shape.encoding == "cp1252":
+        report.notes.append("the file is not UTF-8; it was read as Windows-1252")
+    if not dry_run and rejects_path.exists():
+        rejects_path.unlink()  # a stale rejects file from an earlier run would mislead
+    other_keys = foreign_hashes(ctx.store, key)
+    if other_keys:
+        report.notes.append(
+            f"{other_keys} erased address(es) were hashed under another key and cannot be "
+            "recognised (was VARCOMMS_SIGNING_KEY changed?)"
+        )
+
+    def emit(outcome: LineOutcome) -> None:
+        report.counts[outcome.outcome] += 1
+        if outcome.outcome is Outcome.SKIPPED:
+            report.skipped.append(outcome)
+        if on_line is not None:
+            on_line(outcome)
+
+    with open_text(path, shape) as stream, ctx.store.begin() as db:
+        if db.dialect.name == "postgresql":
+            # The driver prepares repeated statements, and PostgreSQL may then reuse one
+            # plan made when the table was still empty (a sequential scan) for every
+            # batch after; planning each batch's lookups afresh keeps the import linear.
+            db.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+        reader = CsvReader(stream, shape, path)
+        bound = mappings.choose(config, mapping, reader.header, path=path)
+        report.mapping = bound.name
+        if bound.ignored:
+            report.notes.append(f"ignored columns: {', '.join(bound.ignored)}")
+        parser = RowParser(config, bound)
+        rejects = RejectsFile(rejects_path, reader.header, shape, enabled=not dry_run)
+        seen = _SeenAddresses(db)
+        try:
+            for batch in _batches(iter(reader), config.audience.batch_size):
+                _import_batch(db, batch, parser, importer, seen, rejects, emit, dry_run=dry_run)
+                if progress is not None:
+                    progress(reader.line, shape.lines)
+            seen.close()
+        finally:
+            rejects.close()
+    if rejects.count and not dry_run:
+        report.rejects_path = rejects_path
+    changed = report.counts[Outcome.ADDED] + report.counts[Outcome.UPDATED]
+    if not dry_run and changed >= ANALYZE_AFTER and ctx.store.dialect == "postgresql":
+        # Fresh planner statistics, so segment queries use the indexes right away
+        # instead of waiting for autovacuum to notice the new rows.
+        with ctx.store.begin() as db:
+            db.exec_driver_sql("ANALYZE subscribers, subscriber_themes, suppressions")
+    log.info(
+        "import of %s (%s mapping%s): %s",
+        path.name,
+        report.mapping,
+        ", dry run" if dry_run else "",
+        ", ".join(f"{report.counts[o]} {o.value}" for o in Outcome),
+    )
+    return report
+
+
+def _import_batch(
+    db: Connection,
+    batch: list[Record],
+    parser: RowParser,
+    importer: _Importer,
+    seen: _SeenAddresses,
+    rejects: RejectsFile,
+    emit: LineCallback,
+    *,
+    dry_run: bool,
+) -> None:
+    parsed: list[tuple[Record, Candidate]] = []
+    first_lines: dict[str, int] = {}
+    outcomes: dict[int, LineOutcome] = {}
+    rejected: list[tuple[Record, str]] = []
+    for record in batch:
+        try:
+            row = parser.parse(record.cells)
+        except RowError as problem:
+            outcomes[record.line] = LineOutcome(
+                record.line, Outcome.SKIPPED, problem.email, problem.reason
+            )
+            rejected.append((record, problem.reason))
+            continue
+        parsed.append((record, row))
+    earlier = seen.lines(list({row.email for _, row in parsed}))
+    accepted: list[tuple[Record, Candidate]] = []
+    for record, row in parsed:
+        first = earlier.get(row.email) or first_lines.get(row.email)
+        if first is not None:
+            reason = f"duplicate of line {first}"
+            outcomes[record.line] = LineOutcome(record.line, Outcome.SKIPPED, row.email, reason)
+            rejected.append((record, reason))
+            continue
+        first_lines[row.email] = record.line
+        accepted.append((record, row))
+    emails = [row.email for _, row in accepted]
+    existing = by_emails(db, emails)
+    suppressed = matching_suppressions(db, emails, importer.key)
+    plan = _Plan()
+    for record, row in accepted:
+        outcome, reason, changes = importer.decide(
+            row, existing.get(row.email), suppressed.get(row.email), plan
+        )
+        outcomes[record.line] = LineOutcome(record.line, outcome, row.email, reason, changes)
+        if outcome is Outcome.SKIPPED:
+            rejected.append((record, reason or "skipped"))
+    if not dry_run:
+        importer.write(db, plan)
+    seen.add(first_lines)
+    for record, reason in sorted(rejected, key=lambda pair: pair[0].line):
+        rejects.add(record, reason)
+    for line in sorted(outcomes):
+        emit(outcomes[line])
+
+
+__all__ = ["ImportReport", "LineOutcome", "Outcome", "import_csv"]

@@ -1,0 +1,75 @@
+"""Who gets mail: the subscribed people in a segment, minus the suppression list.
+
+Everything is one SQL query per batch, walked in id order (keyset pagination): memory
+stays flat however large the audience, and no long-lived cursor holds the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from varcomms.models import Subscriber
+from varcomms.store import Store
+from varcomms.store.schema import subscribers
+
+from .segments import Segment
+from .subscribers import SubscriberRecord, records
+from .suppression import not_suppressed
+
+
+def recipient_condition(segment: Segment | None) -> ColumnElement[bool]:
+    """SQL: subscribed, not suppressed by address or domain, and in the segment."""
+    condition = (subscribers.c.status == "subscribed") & not_suppressed()
+    if segment is not None:
+        condition = condition & segment.where()
+    return condition
+
+
+def iter_records(
+    store: Store, condition: ColumnElement[bool], *, batch_size: int = 1000
+) -> Iterator[SubscriberRecord]:
+    """Subscriber records matching a condition, streamed in id order."""
+    last_id = 0
+    while True:
+        query: Select = (
+            select(subscribers)
+            .where(condition, subscribers.c.id > last_id)
+            .order_by(subscribers.c.id)
+            .limit(batch_size)
+        )
+        with store.connect() as db:
+            batch = records(db, db.execute(query))
+        if not batch:
+            return
+        yield from batch
+        last_id = batch[-1].id
+        if len(batch) < batch_size:
+            return
+
+
+def iter_recipients(
+    store: Store, segment: Segment | None = None, *, batch_size: int = 1000
+) -> Iterator[Subscriber]:
+    """The people an edition goes to, in id order: subscribed, in ``segment`` (everyone
+    when None) and not on the suppression list by address or domain."""
+    for record in iter_records(store, recipient_condition(segment), batch_size=batch_size):
+        yield record.to_model()
+
+
+def count(store: Store, segment: Segment | None = None) -> int:
+    """How many recipients :func:`iter_recipients` would yield."""
+    query = select(func.count()).select_from(subscribers).where(recipient_condition(segment))
+    with store.connect() as db:
+        return db.execute(query).scalar_one()
+
+
+def count_matching(store: Store, segment: Segment | None = None) -> int:
+    """Everyone the segment's rule matches, whatever their status or suppression."""
+    query = select(func.count()).select_from(subscribers)
+    if segment is not None:
+        query = query.where(segment.where())
+    with store.connect() as db:
+        return db.execute(query).scalar_one()

@@ -1,0 +1,46 @@
+"""The rejects file: skipped rows exactly as they were, plus their line and reason.
+
+It is written in the input's own encoding and separator, so whoever made the file can
+open it in the same spreadsheet, fix the rows and import the rejects file itself (its
+two extra columns are ignored by every mapping).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any, TextIO
+
+from .csvfile import CsvShape, Record
+
+
+class RejectsFile:
+    """The bad rows, as they were, plus line and reason: fix them and import this file."""
+
+    def __init__(self, path: Path, header: list[str], shape: CsvShape, *, enabled: bool) -> None:
+        self.path = path
+        self.header = header
+        self.shape = shape
+        self.enabled = enabled
+        self.count = 0
+        self._stream: TextIO | None = None
+        self._writer: Any = None
+
+    def add(self, record: Record, reason: str) -> None:
+        self.count += 1
+        if not self.enabled:
+            return
+        if self._writer is None:
+            self._stream = self.path.open("w", encoding=self.shape.encoding, newline="")
+            self._writer = csv.writer(self._stream, delimiter=self.shape.delimiter)
+            self._writer.writerow([*self.header, "reject_line", "reject_reason"])
+        cells = record.cells + [""] * (len(self.header) - len(record.cells))
+        self._writer.writerow([*cells, record.line, reason])
+
+    def close(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+
+
+def default_rejects_path(path: Path) -> Path:
+    return path.with_name(f"{path.stem}.rejects.csv")

@@ -1,0 +1,275 @@
+"""The suppression list: addresses and domains that are never mailed, whatever else says.
+
+Three kinds of entry: ``address`` (a normalised address), ``domain`` (everything at a
+domain, exact match) and ``hash`` (a salted hash of an erased address, so an erased
+person is recognised on a later import without their address being kept).
+
+The hash is an HMAC-SHA256 keyed with the environment secret VARCOMMS_SIGNING_KEY. Without
+it, a random key is made once and kept in ``<data>/erasure.key`` (mode 0600) — the
+documented fallback; keep that file with the database's backups. Each hash is stored as
+``<key id>:<hmac>``, so hashes made under another key can be counted and warned about
+(a rotated signing key makes earlier erasures unrecognisable, not unsafe).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from sqlalchemy import Connection, and_, exists, func, insert, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from varcomms.context import Context
+from varcomms.errors import InputError
+from varcomms.store import Store
+from varcomms.store.schema import subscribers, suppressions
+
+from .emails import (
+    InvalidAddressError,
+    domain_of,
+    fold,
+    normalise_domain,
+    normalise_email,
+    padded,
+)
+
+SuppressionKind = Literal["address", "domain", "hash"]
+KINDS: tuple[SuppressionKind, ...] = ("address", "domain", "hash")
+KEY_FILE = "erasure.key"
+
+
+@dataclass(frozen=True)
+class Suppression:
+    kind: str
+    value: str
+    reason: str
+    source: str | None
+    created_at: datetime
+
+    def describe(self) -> str:
+        if self.kind == "hash":
+            return "erased on request; never imported again"
+        if self.kind == "domain":
+            return f"domain {self.value} is on the suppression list ({self.reason})"
+        return f"on the suppression list ({self.reason})"
+
+
+# -- the erasure key -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ErasureKey:
+    """The key for erasure hashes; ``id`` tells hashes made under different keys apart."""
+
+    secret: bytes
+
+    @property
+    def id(self) -> str:
+        return hashlib.sha256(b"varcomms-erasure-key-id\x00" + self.secret).hexdigest()[:8]
+
+    def hash(self, email: str) -> str:
+        """The stored hash of a normalised address (see :func:`~.emails.fold`)."""
+        digest = hmac.new(self.secret, email.encode(), hashlib.sha256).hexdigest()
+        return f"{self.id}:{digest}"
+
+
+def erasure_key(ctx: Context) -> ErasureKey:
+    """VARCOMMS_SIGNING_KEY, or the key file in the data folder (made on first use)."""
+    secret = ctx.secrets.get("signing_key")
+    if secret:
+        return ErasureKey(secret.encode())
+    path = ctx.config.data_dir / KEY_FILE
+    return ErasureKey(_key_file(path))
+
+
+def _key_file(path: Path) -> bytes:
+    if path.exists():
+        return path.read_bytes().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(32).encode()
+    # O_EXCL: two processes racing make one key, and the loser reads the winner's.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "wb") as stream:
+        stream.write(value)
+    return value
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def _row(row: object) -> Suppression:
+    return Suppression(row.kind, row.value, row.reason, row.source, row.created_at)  # type: ignore[attr-defined]
+
+
+def matching(
+    db: Connection, emails: Iterable[str], key: ErasureKey | None = None
+) -> dict[str, Suppression]:
+    """For normalised addresses, the entry that suppresses each (address before domain)."""
+    emails = list(emails)
+    if not emails:
+        return {}
+    domains = {domain_of(email) for email in emails}
+    hashes = {key.hash(email): email for email in emails} if key else {}
+    conditions = [
+        and_(suppressions.c.kind == "address", suppressions.c.value.in_(padded(emails))),
+        and_(suppressions.c.kind == "domain", suppressions.c.value.in_(padded(domains))),
+    ]
+    if hashes:
+        conditions.append(
+            and_(suppressions.c.kind == "hash", suppressions.c.value.in_(padded(hashes)))
+        )
+    by_address: dict[str, Suppression] = {}
+    by_domain: dict[str, Suppression] = {}
+    for row in db.execute(select(suppressions).where(or_(*conditions))):
+        entry = _row(row)
+        if entry.kind == "address":
+            by_address[entry.value] = entry
+        elif entry.kind == "domain":
+            by_domain[entry.value] = entry
+        else:
+            by_address.setdefault(hashes[entry.value], entry)
+    found: dict[str, Suppression] = {}
+    for email in emails:
+        entry = by_address.get(email) or by_domain.get(domain_of(email))
+        if entry is not None:
+            found[email] = entry
+    return found
+
+
+def find_suppression(
+    store: Store, email: str, *, key: ErasureKey | None = None
+) -> Suppression | None:
+    """The entry that suppresses this address, if any. Erasure hashes need ``key``."""
+    address = fold(email)
+    with store.connect() as db:
+        return matching(db, [address], key).get(address)
+
+
+def is_suppressed(store: Store, email: str, *, key: ErasureKey | None = None) -> bool:
+    """True when the address or its domain is on the suppression list.
+
+    Erased addresses are recognised only with the erasure ``key``; they have no
+    subscriber row, so a send never reaches them either way.
+    """
+    return find_suppression(store, email, key=key) is not None
+
+
+def foreign_hashes(store: Store, key: ErasureKey) -> int:
+    """How many erasure hashes were made under a different key (and so never match)."""
+    with store.connect() as db:
+        return db.execute(
+            select(func.count())
+            .select_from(suppressions)
+            .where(suppressions.c.kind == "hash", ~suppressions.c.value.startswith(f"{key.id}:"))
+        ).scalar_one()
+
+
+def not_suppressed() -> ColumnElement[bool]:
+    """SQL: the subscriber's address and domain are not on the list (for recipient queries)."""
+    by_address = exists().where(
+        suppressions.c.kind == "address", suppressions.c.value == subscribers.c.email
+    )
+    by_domain = exists().where(
+        suppressions.c.kind == "domain", suppressions.c.value == subscribers.c.domain
+    )
+    return ~by_address & ~by_domain
+
+
+def list_suppressions(store: Store, *, kind: str | None = None) -> list[Suppression]:
+    query = select(suppressions).order_by(suppressions.c.id)
+    if kind is not None:
+        query = query.where(suppressions.c.kind == kind)
+    with store.connect() as db:
+        return [_row(row) for row in db.execute(query)]
+
+
+# -- writing -----------------------------------------------------------------------------
+
+
+def normalise_value(value: str, kind: str) -> str:
+    try:
+        if kind == "address":
+            return normalise_email(value)
+        if kind == "domain":
+            return normalise_domain(value)
+    except InvalidAddressError as err:
+        raise InputError(f"cannot suppress {value!r}: {err}", field=kind) from err
+    if kind == "hash":
+        return value.strip()
+    raise InputError(f"unknown suppression kind {kind!r}", hint=f"kinds: {', '.join(KINDS)}")
+
+
+def add_suppression(
+    db: Connection,
+    value: str,
+    *,
+    kind: str,
+    reason: str,
+    source: str | None,
+    now: datetime,
+) -> bool:
+    """Insert unless present (idempotent); True when a new entry was made."""
+    present = db.execute(
+        select(suppressions.c.id).where(suppressions.c.kind == kind, suppressions.c.value == value)
+    ).first()
+    if present is not None:
+        return False
+    db.execute(
+        insert(suppressions).values(
+            kind=kind, value=value, reason=reason[:40], source=source, created_at=now
+        )
+    )
+    return True
+
+
+def add_address_suppressions(
+    db: Connection, entries: list[tuple[str, str]], *, source: str | None, now: datetime
+) -> int:
+    """Insert many (address, reason) entries at once, skipping those present."""
+    if not entries:
+        return 0
+    present = set(
+        db.execute(
+            select(suppressions.c.value).where(
+                suppressions.c.kind == "address",
+                suppressions.c.value.in_(padded(address for address, _ in entries)),
+            )
+        ).scalars()
+    )
+    rows = [
+        {"kind": "address", "value": a, "reason": r[:40], "source": source, "created_at": now}
+        for a, r in entries
+        if a not in present
+    ]
+    if rows:
+        db.execute(insert(suppressions), rows)
+    return len(rows)
+
+
+def suppress(
+    store: Store,
+    value: str,
+    *,
+    kind: str,
+    reason: str,
+    source: str | None,
+    now: datetime,
+) -> bool:
+    """Put an address or a domain on the suppression list. True when it was not there yet.
+
+    The subscriber's own status is left alone: suppression is the stronger, separate
+    rule that every send consults (see :func:`iter_recipients`).
+    """
+    normalised = normalise_value(value, kind)
+    with store.begin() as db:
+        return add_suppression(db, normalised, kind=kind, reason=reason, source=source, now=now)
