@@ -1,8 +1,8 @@
 """Write the fictional sample audience (audiences/sample-subscribers.csv).
 
 Everyone in it is made up: names are drawn from common Dutch first and last names, and
-every address is on a reserved domain (RFC 2606 ``example.org`` subdomains and
-``.invalid``), so the demo can never mail a real person. Deterministic: the same file on
+every address is on a subdomain of the reserved ``example.org`` (RFC 2606), so the
+demo can never mail a real person. Deterministic: the same file on
 every run. Run with `uv run python tools/make_sample_audience.py`.
 """
 
@@ -46,8 +46,8 @@ ORGS = [  # (org_type, organisation, domain, weight)
     ("om", "Openbaar Ministerie Rotterdam", "om.example.org", 6),
     ("riec", "RIEC Rotterdam", "riec.example.org", 6),
     ("zorg-veiligheidshuis", "Zorg- en Veiligheidshuis {m}", "zvh-{slug}.example.org", 8),
-    ("ondernemer", "Ondernemersvereniging {m}", "ondernemers.invalid", 4),
-    ("other", "Woningcorporatie {m}", "wonen.invalid", 4),
+    ("ondernemer", "Ondernemersvereniging {m}", "ondernemers-{slug}.example.org", 4),
+    ("other", "Woningcorporatie {m}", "wonen-{slug}.example.org", 4),
 ]
 HEADER = [
     "email", "name", "first_name", "organisation", "org_type", "municipality", "themes",

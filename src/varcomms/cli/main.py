@@ -13,9 +13,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 
 from varcomms import __version__
-from varcomms.cli import collect, config_cmd, db, draft, edition
-from varcomms.cli import config_cmd, db
-from varcomms.cli.audience import app as audience_app
+from varcomms.cli import audience, collect, config_cmd, db, draft, edition
 from varcomms.cli.state import CliState, state
 from varcomms.errors import VarcommsError
 
@@ -33,7 +31,7 @@ app.command("collect")(collect.collect)
 app.add_typer(collect.items_app, name="items")
 app.add_typer(draft.app, name="draft")
 app.add_typer(edition.app, name="edition")
-app.add_typer(audience_app, name="audience")
+app.add_typer(audience.app, name="audience")
 
 
 def _version(value: bool) -> None:
