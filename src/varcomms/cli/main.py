@@ -15,6 +15,7 @@ from rich.logging import RichHandler
 
 from varcomms import __version__
 from varcomms.cli import config_cmd, db
+from varcomms.cli import send as send_cmd
 from varcomms.cli.state import CliState, state
 from varcomms.errors import VarcommsError
 
@@ -28,6 +29,7 @@ app = typer.Typer(
 # One line per command group, in pipeline order.
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db.app, name="db")
+app.add_typer(send_cmd.app, name="send")
 
 
 def _version(value: bool) -> None:
