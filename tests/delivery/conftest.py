@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from pathlib import Path
 
 import pytest
 
@@ -80,12 +81,14 @@ def parse(raw: bytes) -> EmailMessage:
 
 
 @pytest.fixture
-def ctx(context: Context) -> Context:
-    """The shared test Context, with delivery's secrets and a fast rate."""
+def ctx(context: Context, tmp_path: Path) -> Context:
+    """The shared test Context, with delivery's secrets, a fast rate, a private outbox."""
     context.secrets = load_secrets(ENV)
-    delivery = context.config.delivery.model_copy(update={"rate_per_second": 1000.0})
-    context.config = context.config.model_copy(update={"delivery": delivery})
-    return context
+    return with_settings(
+        context,
+        delivery__rate_per_second=1000.0,
+        provider__outbox__directory=tmp_path / "outbox",
+    )
 
 
 def with_settings(ctx: Context, **changes: object) -> Context:

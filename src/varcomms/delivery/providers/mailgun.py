@@ -44,9 +44,11 @@ class MailgunProvider(HttpProvider):
     def form_fields(self, batch: Batch) -> list[tuple[str, str]]:
         """The form, as (name, value) pairs in order: what tests check against the spec."""
         variant = batch.variant
-        fields: list[tuple[str, str]] = [
-            ("from", variant.from_header),
-            ("to", ", ".join(message.to_header for message in batch.messages)),
+        fields: list[tuple[str, str]] = [("from", variant.from_header)]
+        # One "to" per recipient (an array in Mailgun's API); recipient-variables make
+        # each a separate message.
+        fields.extend(("to", message.to_header) for message in batch.messages)
+        fields += [
             ("subject", variant.subject),
             ("text", _tokenise(variant.text, "")),
             ("html", _tokenise(variant.html, "_html")),
