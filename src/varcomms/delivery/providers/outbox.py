@@ -36,10 +36,21 @@ class OutboxProvider(Provider):
     name = "outbox"
     capabilities = Capabilities(max_batch=200, reconcile=True)
 
-    def __init__(self, *args: Any, directory: Path | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        directory: Path | None = None,
+        batch_size: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.base = directory or self.ctx.config.resolve(self.settings.outbox.directory)
+        self._batch_size = batch_size or self.capabilities.max_batch
         self._lock = threading.Lock()
+
+    @property
+    def batch_size(self) -> int:
+        return self._batch_size
 
     def folder(self, edition_id: str) -> Path:
         return self.base / edition_id
@@ -77,15 +88,29 @@ class OutboxProvider(Provider):
         return json.dumps(record, ensure_ascii=False) + "\n"
 
     def reconcile(self, rows: Sequence[InFlight]) -> dict[str, Outcome] | None:
+        """A complete file means written; none means never written (renames are atomic)."""
         result: dict[str, Outcome] = {}
+        unindexed: dict[Path, list[str]] = {}
+        indexed: dict[Path, set[str]] = {}
         for row in rows:
             if row.message_id is None:
                 return None
+            folder = self.folder(row.edition_id)
             name = eml_name(row.message_id)
-            if (self.folder(row.edition_id) / name).exists():
+            if (folder / name).exists():
                 result[row.key] = Outcome(row.key, OutcomeStatus.SENT, provider_message_id=name)
+                if folder not in indexed:
+                    indexed[folder] = {entry["file"] for entry in read_index(folder)}
+                if name not in indexed[folder]:
+                    # Written, but the process died before the index line: add it now.
+                    record = {"file": name, "to": row.email, "message_id": row.message_id}
+                    line = json.dumps({**record, "reconciled": True}, ensure_ascii=False)
+                    unindexed.setdefault(folder, []).append(line + "\n")
             else:
                 result[row.key] = Outcome(row.key, OutcomeStatus.RETRY, error="not in the outbox")
+        for folder, lines in unindexed.items():
+            with (folder / INDEX_NAME).open("a", encoding="utf-8") as index:
+                index.writelines(lines)
         return result
 
 
