@@ -201,7 +201,7 @@ def test_sendgrid_personalizations_and_openapi(ctx: Context) -> None:
     assert first["headers"]["List-Unsubscribe"].startswith("<https://")
     assert first["substitutions"]["-varcomms-greeting_name-text-"] == "lezer"
     assert body["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert body["custom_args"]["varcomms_send"] == report.send_id
+    assert first["custom_args"]["varcomms_send"] == report.send_id
     with ctx.store.connect() as db:
         ids = {r[0] for r in db.execute(select(deliveries.c.provider_message_id))}
     assert ids == {"sg-abc"}

@@ -44,7 +44,7 @@ class SendgridProvider(HttpProvider):
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key}"}
 
-    def _personalization(self, message: Message) -> dict[str, Any]:
+    def _personalization(self, batch: Batch, message: Message) -> dict[str, Any]:
         to: dict[str, str] = {"email": message.email}
         if message.name:
             to["name"] = message.name
@@ -54,12 +54,20 @@ class SendgridProvider(HttpProvider):
             substitutions[_tag(name, "html")] = html.escape(value)
         headers = dict(message.headers)
         headers["Message-ID"] = message.message_id
-        return {"to": [to], "substitutions": substitutions, "headers": headers}
+        # custom_args per personalization: an object there in the published spec (the
+        # message-level one is described as a string), and it comes back in every event.
+        custom_args = {"varcomms_send": batch.send_id, "varcomms_edition": batch.edition_id}
+        return {
+            "to": [to],
+            "substitutions": substitutions,
+            "headers": headers,
+            "custom_args": custom_args,
+        }
 
     def payload(self, batch: Batch) -> dict[str, Any]:
         variant = batch.variant
         body: dict[str, Any] = {
-            "personalizations": [self._personalization(m) for m in batch.messages],
+            "personalizations": [self._personalization(batch, m) for m in batch.messages],
             "from": {"email": variant.from_address, "name": variant.from_name},
             "subject": variant.subject,
             # text/plain must come first: SendGrid refuses another order.
@@ -69,7 +77,6 @@ class SendgridProvider(HttpProvider):
             ],
             "headers": dict(variant.headers),
             "categories": [f"edition-{batch.edition_id}"] + (["test"] if batch.is_test else []),
-            "custom_args": {"varcomms_send": batch.send_id, "varcomms_edition": batch.edition_id},
         }
         if variant.reply_to:
             body["reply_to"] = {"email": variant.reply_to}
