@@ -37,11 +37,12 @@ def qp(text: str) -> bytes:
 
 
 def header_line(name: str, value: str) -> bytes:
-    """One header, RFC 2047-encoded when not ASCII, folded at ``, `` when long."""
+    """One header, RFC 2047-encoded when not ASCII, folded at ``,`` or ``;`` when long."""
     if value.isascii() and "\n" not in value and "\r" not in value:
         line = f"{name}: {value}"
-        if len(line) > MAX_HEADER_LINE and ", " in value:
-            line = f"{name}: " + ",\r\n ".join(value.split(", "))
+        if len(line) > MAX_HEADER_LINE:
+            # Fold where the syntax allows: between list items or parameters.
+            line = line.replace(", ", ",\r\n ").replace("; ", ";\r\n ")
         return line.encode("ascii") + CRLF
     encoded = Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
     return f"{name}: {encoded}".encode("ascii") + CRLF

@@ -170,6 +170,13 @@ class _Loop:
             if self.stopped:
                 return
             part = items[start : start + size]
+            # Wait for a free worker first: rows are marked in flight only at hand-over,
+            # so a crash leaves as few of them uncertain as possible.
+            while len(self.outstanding) >= self.executor._max_workers:
+                self.collect(block=True)
+            if self.stopped:
+                return
+            self.limiter.acquire(len(part))
             number = self.batch_number
             self.batch_number += 1
             self.ledger.start_batch([row_id for _, row_id in part], number)
@@ -182,9 +189,6 @@ class _Loop:
                 is_test=self.is_test,
             )
             row_ids = {message.key: row_id for message, row_id in part}
-            while len(self.outstanding) >= self.executor._max_workers:
-                self.collect(block=True)
-            self.limiter.acquire(len(part))
             future = self.executor.submit(self.provider.send, batch)
             self.outstanding[future] = _InFlightBatch(batch, row_ids)
 
