@@ -1,7 +1,7 @@
 """Signed tokens for the links in every message: unsubscribe and preferences.
 
-A token names a subscriber by address (and id when known) and says what it is for; it is
-signed with HMAC-SHA256 under the secret ``VARCOMMS_SIGNING_KEY``, so nobody can make a
+A token names a subscriber by address (and id when known) and says what it is for; it
+is signed with HMAC-SHA256 under the secret ``VARCOMMS_SIGNING_KEY``, so nobody can make a
 link for someone else's address and no guessable id appears in a URL. Tokens do not
 expire: an unsubscribe link in a two-year-old newsletter must still work (the law and the
 big mailbox providers expect that). The web app verifies them with :meth:`TokenSigner.verify`.
@@ -9,11 +9,13 @@ big mailbox providers expect that). The web app verifies them with :meth:`TokenS
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import hmac
+import json
 from dataclasses import dataclass
 from typing import Literal
-
-from itsdangerous import BadSignature, URLSafeSerializer
 
 from varcomms.config import Secrets
 from varcomms.errors import VarcommsError
@@ -21,6 +23,8 @@ from varcomms.errors import VarcommsError
 Purpose = Literal["unsubscribe", "preferences"]
 PURPOSES: tuple[Purpose, ...] = ("unsubscribe", "preferences")
 SIGNING_KEY_NAME = "signing_key"
+# 128 bits of HMAC-SHA256: far beyond guessing, and a shorter link.
+SIGNATURE_BYTES = 16
 
 
 class TokenError(VarcommsError):
@@ -36,7 +40,12 @@ class TokenClaims:
 
 
 class TokenSigner:
-    """Makes and checks tokens; one salt per purpose, so tokens are not interchangeable."""
+    """Makes and checks tokens: ``base64url(json payload) "." base64url(HMAC-SHA256)``.
+
+    The purpose is part of the signed message, so an unsubscribe token is no preferences
+    token. Plain :mod:`hmac` rather than itsdangerous: a send signs two tokens per
+    recipient, and this is several times faster (no compression attempt per token).
+    """
 
     def __init__(self, key: str) -> None:
         if len(key) < 16:
@@ -44,12 +53,8 @@ class TokenSigner:
                 "the signing key is too short (fewer than 16 characters)",
                 hint="make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'",
             )
-        self._serializers = {
-            purpose: URLSafeSerializer(
-                key,
-                salt=f"varcomms.{purpose}",
-                signer_kwargs={"digest_method": hashlib.sha256},
-            )
+        self._macs = {
+            purpose: hmac.new(key.encode(), f"varcomms.{purpose}\x00".encode(), hashlib.sha256)
             for purpose in PURPOSES
         }
 
@@ -58,6 +63,11 @@ class TokenSigner:
         return cls(
             secrets.require(SIGNING_KEY_NAME, purpose="signing unsubscribe and preference links")
         )
+
+    def _signature(self, purpose: Purpose, payload: bytes) -> bytes:
+        mac = self._macs[purpose].copy()
+        mac.update(payload)
+        return mac.digest()[:SIGNATURE_BYTES]
 
     def sign(
         self,
@@ -68,27 +78,39 @@ class TokenSigner:
         edition_id: str | None = None,
     ) -> str:
         # Short keys keep the URL short; the edition tells the web app where the click came from.
-        payload: dict[str, object] = {"e": email.strip().lower()}
+        claims: dict[str, object] = {"e": email.strip().lower()}
         if subscriber_id is not None:
-            payload["s"] = subscriber_id
+            claims["s"] = subscriber_id
         if edition_id is not None:
-            payload["n"] = edition_id
-        return str(self._serializers[purpose].dumps(payload))
+            claims["n"] = edition_id
+        payload = _b64(json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode())
+        return f"{payload.decode()}.{_b64(self._signature(purpose, payload)).decode()}"
 
     def verify(self, purpose: Purpose, token: str) -> TokenClaims:
+        invalid = TokenError(f"invalid {purpose} token", hint="the link was changed or is not ours")
+        payload, _, signature = token.encode("ascii", "replace").partition(b".")
         try:
-            payload = self._serializers[purpose].loads(token)
-        except BadSignature as err:
-            raise TokenError(
-                f"invalid {purpose} token", hint="the link was changed or is not ours"
-            ) from err
-        if not isinstance(payload, dict) or not isinstance(payload.get("e"), str):
-            raise TokenError(f"invalid {purpose} token")
-        subscriber_id = payload.get("s")
-        edition_id = payload.get("n")
+            expected = self._signature(purpose, payload)
+            if not hmac.compare_digest(_unb64(signature), expected):
+                raise invalid
+            claims = json.loads(_unb64(payload))
+        except (ValueError, binascii.Error) as err:
+            raise invalid from err
+        if not isinstance(claims, dict) or not isinstance(claims.get("e"), str):
+            raise invalid
+        subscriber_id = claims.get("s")
+        edition_id = claims.get("n")
         return TokenClaims(
-            email=payload["e"],
+            email=claims["e"],
             purpose=purpose,
             subscriber_id=subscriber_id if isinstance(subscriber_id, int) else None,
             edition_id=edition_id if isinstance(edition_id, str) else None,
         )
+
+
+def _b64(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def _unb64(data: bytes) -> bytes:
+    return base64.urlsafe_b64decode(data + b"=" * (-len(data) % 4))

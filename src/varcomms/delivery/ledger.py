@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from varcomms.clock import Clock
 from varcomms.delivery.providers.base import InFlight, Outcome, OutcomeStatus
@@ -187,48 +187,48 @@ class Ledger:
 
     def start_batch(self, row_ids: Sequence[int], number: int) -> None:
         """Mark rows in flight: from here on their fate is the provider's."""
-        statement = (
-            update(deliveries)
-            .where(deliveries.c.id == bindparam("rid"))
-            .values(
-                batch=number,
-                attempts=deliveries.c.attempts + 1,
-                updated_at=bindparam("now"),
-            )
-        )
-        now = self.clock.now()
         with self.store.begin() as db:
-            db.execute(statement, [{"rid": rid, "now": now} for rid in row_ids])
+            for ids in _chunks(row_ids):
+                db.execute(
+                    update(deliveries)
+                    .where(deliveries.c.id.in_(ids))
+                    .values(
+                        batch=number,
+                        attempts=deliveries.c.attempts + 1,
+                        updated_at=self.clock.now(),
+                    )
+                )
 
     def record(self, results: Iterable[tuple[int, int, Outcome]]) -> None:
-        """Store outcomes: (row id, batch number, outcome)."""
-        statement = (
-            update(deliveries)
-            .where(deliveries.c.id == bindparam("rid"))
-            .values(
-                state=bindparam("st"),
-                provider_message_id=bindparam("pid"),
-                error=bindparam("err"),
-                batch=bindparam("b"),
-                updated_at=bindparam("now"),
-            )
-        )
+        """Store outcomes: (row id, batch number, outcome).
+
+        Outcomes that read the same (a whole batch accepted under one provider id) are
+        written with one statement; this keeps 100,000 recipients cheap.
+        """
+        groups: dict[tuple[str, str | None, str | None, int | None], list[int]] = {}
+        for row_id, number, outcome in results:
+            # A retry is no longer in flight: nothing of it left our hands.
+            batch = None if outcome.status is OutcomeStatus.RETRY else number
+            state = str(_STATE_FOR[outcome.status])
+            group = (state, outcome.provider_message_id, outcome.error, batch)
+            groups.setdefault(group, []).append(row_id)
+        if not groups:
+            return
         now = self.clock.now()
-        params = [
-            {
-                "rid": row_id,
-                "st": str(_STATE_FOR[outcome.status]),
-                "pid": outcome.provider_message_id,
-                "err": outcome.error,
-                # A retry is no longer in flight: nothing of it left our hands.
-                "b": None if outcome.status is OutcomeStatus.RETRY else number,
-                "now": now,
-            }
-            for row_id, number, outcome in results
-        ]
-        if params:
-            with self.store.begin() as db:
-                db.execute(statement, params)
+        with self.store.begin() as db:
+            for (state, provider_id, error, batch), row_ids in groups.items():
+                for ids in _chunks(row_ids):
+                    db.execute(
+                        update(deliveries)
+                        .where(deliveries.c.id.in_(ids))
+                        .values(
+                            state=state,
+                            provider_message_id=provider_id,
+                            error=error,
+                            batch=batch,
+                            updated_at=now,
+                        )
+                    )
 
     def in_flight(self, send_id: str) -> list[tuple[int, InFlight]]:
         query = select(
@@ -288,3 +288,9 @@ class Ledger:
         )
         with self.store.connect() as db:
             return {state: int(count) for state, count in db.execute(query)}
+
+
+def _chunks(values: Sequence[int], size: int = 900) -> Iterable[Sequence[int]]:
+    """Keep IN lists well under every backend's parameter limit."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
