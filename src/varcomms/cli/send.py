@@ -19,6 +19,13 @@ from varcomms.delivery import (
     send_edition,
     send_status,
 )
+from varcomms.errors import VarcommsError
+
+
+class SendPausedError(VarcommsError):
+    """A run of failures paused the send; the report was printed before this."""
+
+    exit_code = 3
 
 
 class _SendGroup(TyperGroup):
@@ -102,12 +109,19 @@ def send(
     if test and not addresses:
         addresses = context.config.delivery.test_addresses
         if not addresses:
-            raise typer.BadParameter("delivery.test_addresses is empty", param_hint="--test")
-    summary = plan_send(context, edition, segment=segment, test_to=addresses)
+            raise VarcommsError(
+                "--test needs delivery.test_addresses in varcomms.toml",
+                hint="or name the addresses with --test-to",
+            )
+    summary = plan_send(context, edition, segment=segment, test_to=addresses, dry_run=dry_run)
     if not as_json:
         cli.stdout.print(_summary_table(summary))
     if not yes and not dry_run:
-        typer.confirm(f"Send {edition} to {summary.recipients} recipient(s)?", abort=True)
+        question = f"Send {edition} to {summary.recipients} recipient(s)?"
+        if not typer.confirm(question, default=False):
+            raise VarcommsError(
+                "not sent: the send was not confirmed", hint="--yes skips the question"
+            )
     with Progress(
         TextColumn("[bold]sending"),
         BarColumn(),
@@ -138,9 +152,10 @@ def send(
     if report.outbox:
         cli.stdout.print(f"Messages written to {report.outbox}", highlight=False)
     if report.paused:
-        cli.stderr.print(f"[bold yellow]paused:[/bold yellow] {report.pause_reason}")
-        cli.stderr.print(f"continue with: varcomms send {edition} --resume", highlight=False)
-        raise typer.Exit(3)
+        raise SendPausedError(
+            f"the send paused: {report.pause_reason}",
+            hint=f"fix the cause, then continue with: varcomms send {edition} --resume",
+        )
     if report.uncertain:
         cli.stderr.print(
             f"{report.uncertain} message(s) are uncertain and were held "

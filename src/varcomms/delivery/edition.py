@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from varcomms.context import Context
 from varcomms.delivery.ledger import Ledger
-from varcomms.delivery.personalise import normalise_address, recipient_key
+from varcomms.delivery.personalise import normalise_address
+from varcomms.delivery.providers import Requirements, make_provider
 from varcomms.delivery.report import SendReport, SendSummary
 from varcomms.delivery.send import Progress, deliver
 from varcomms.delivery.suppression import Suppressions
 from varcomms.errors import StateError
 from varcomms.models import EditionStatus, Recipient
+from varcomms.tokens import TokenSigner
 
 if TYPE_CHECKING:
     from varcomms.models import Edition
@@ -67,12 +69,29 @@ def _audience(
         yield recipient, variant
 
 
+def check_setup(ctx: Context) -> None:
+    """Fail now on an unknown provider, a missing key or signing secret, an unreachable
+    server or a capability the provider lacks: before anyone confirms anything."""
+    provider = make_provider(ctx)
+    provider.check(Requirements())
+    TokenSigner.from_secrets(ctx.secrets)
+    provider.open()
+    provider.close()
+
+
 def plan_send(
-    ctx: Context, edition_id: str, *, segment: str | None = None, test_to: Sequence[str] = ()
+    ctx: Context,
+    edition_id: str,
+    *,
+    segment: str | None = None,
+    test_to: Sequence[str] = (),
+    dry_run: bool = False,
 ) -> SendSummary:
     """What a send would do: recipients per variant, suppressed, already done."""
     is_test = bool(test_to)
-    edition = _edition(ctx, edition_id, is_test=is_test)
+    edition = _edition(ctx, edition_id, is_test=is_test or dry_run)
+    if not dry_run:
+        check_setup(ctx)
     summary = SendSummary(
         edition_id=edition_id,
         provider=ctx.config.provider.name,
@@ -118,7 +137,12 @@ def send_edition(
     for _, variant in _audience(ctx, edition, segment, test_to):
         needed.setdefault(variant.key, variant)
     variants = {key: render_variant(ctx.config, edition, v) for key, v in needed.items()}
-    return deliver(
+    real = not (is_test or dry_run)
+    if real and edition.status is not EditionStatus.SENDING:
+        from varcomms.editions import set_status
+
+        set_status(ctx, edition_id, EditionStatus.SENDING)
+    report = deliver(
         ctx,
         edition_id=edition_id,
         variants=variants,
@@ -129,6 +153,11 @@ def send_edition(
         dry_run=dry_run,
         progress=progress,
     )
+    if real and report.status == "finished":
+        from varcomms.editions import set_status
+
+        set_status(ctx, edition_id, EditionStatus.SENT)
+    return report
 
 
-__all__ = ["plan_send", "recipient_key", "send_edition"]
+__all__ = ["check_setup", "plan_send", "send_edition"]
