@@ -56,8 +56,9 @@ def _run_worker(database_url: str, outbox: Path, kill_after: int | None) -> str:
     return last
 
 
-def test_sigkill_at_random_points_then_resume_sends_everyone_exactly_once(tmp_path: Path) -> None:
-    database_url = f"sqlite:///{tmp_path / 'send.db'}"
+def test_sigkill_at_random_points_then_resume_sends_everyone_exactly_once(
+    tmp_path: Path, database_url: str
+) -> None:
     outbox = tmp_path / "outbox"
     chooser = random.Random(20220201)
     caught_in_flight = 0

@@ -353,3 +353,34 @@ def test_brevo_message_versions_payload(ctx: Context) -> None:
     assert [v["to"][0]["email"] for v in body["messageVersions"]] == [m.email for m in messages]
     assert "{{ params.greeting_name_html }}" in body["htmlContent"]
     assert body["messageVersions"][0]["params"]["greeting_name"] == "lezer"
+
+
+@responses.activate
+def test_a_refused_connection_is_retried_because_nothing_was_sent(ctx: Context) -> None:
+    refused = requests.exceptions.ConnectionError(
+        "HTTPSConnectionPool: Max retries exceeded (Caused by NewConnectionError: "
+        "[Errno 111] Connection refused)"
+    )
+    responses.post(MAILGUN_URL, body=refused)
+    responses.post(MAILGUN_URL, json={"id": "<ok@mg>", "message": "Queued. Thank you."})
+    report = deliver(ctx, edition_id="2022-02", variants=VARIANTS, recipients=people(2))
+    assert (report.sent, report.uncertain) == (2, 0)
+
+
+def test_server_wait_reads_retry_after_and_reset_headers() -> None:
+    from varcomms.delivery.providers.http import server_wait
+
+    now = 1_643_702_400.0  # 2022-02-01 08:00 UTC
+
+    def answer(**headers: str) -> requests.Response:
+        response = requests.Response()
+        response.status_code = 429
+        response.headers.update(headers)
+        return response
+
+    assert server_wait(answer(**{"Retry-After": "12"}), now) == 12
+    assert server_wait(answer(**{"Retry-After": "Tue, 01 Feb 2022 08:00:30 GMT"}), now) == 30
+    assert server_wait(answer(**{"X-RateLimit-Reset": str(int(now) + 45)}), now) == 45
+    assert server_wait(answer(**{"x-sib-ratelimit-reset": "5"}), now) == 5
+    assert server_wait(answer(), now) is None
+    assert server_wait(answer(**{"Retry-After": "86400"}), now) == 900  # capped at 15 minutes
