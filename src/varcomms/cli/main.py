@@ -14,6 +14,8 @@ from rich.logging import RichHandler
 
 from varcomms import __version__
 from varcomms.cli import audience, collect, config_cmd, db, draft, edition
+from varcomms.cli import config_cmd, db
+from varcomms.cli import send as send_cmd
 from varcomms.cli.state import CliState, state
 from varcomms.errors import VarcommsError
 
@@ -32,6 +34,7 @@ app.add_typer(collect.items_app, name="items")
 app.add_typer(draft.app, name="draft")
 app.add_typer(edition.app, name="edition")
 app.add_typer(audience.app, name="audience")
+app.add_typer(send_cmd.app, name="send")
 
 
 def _version(value: bool) -> None:

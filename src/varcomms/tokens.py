@@ -1,0 +1,116 @@
+"""Signed tokens for the links in every message: unsubscribe and preferences.
+
+A token names a subscriber by address (and id when known) and says what it is for; it
+is signed with HMAC-SHA256 under the secret ``VARCOMMS_SIGNING_KEY``, so nobody can make a
+link for someone else's address and no guessable id appears in a URL. Tokens do not
+expire: an unsubscribe link in a two-year-old newsletter must still work (the law and the
+big mailbox providers expect that). The web app verifies them with :meth:`TokenSigner.verify`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from typing import Literal
+
+from varcomms.config import Secrets
+from varcomms.errors import VarcommsError
+
+Purpose = Literal["unsubscribe", "preferences"]
+PURPOSES: tuple[Purpose, ...] = ("unsubscribe", "preferences")
+SIGNING_KEY_NAME = "signing_key"
+# 128 bits of HMAC-SHA256: far beyond guessing, and a shorter link.
+SIGNATURE_BYTES = 16
+
+
+class TokenError(VarcommsError):
+    """A token was tampered with, made for another purpose, or is not a token at all."""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    email: str
+    purpose: Purpose
+    subscriber_id: int | None = None
+    edition_id: str | None = None
+
+
+class TokenSigner:
+    """Makes and checks tokens: ``base64url(json payload) "." base64url(HMAC-SHA256)``.
+
+    The purpose is part of the signed message, so an unsubscribe token is no preferences
+    token. Plain :mod:`hmac` rather than itsdangerous: a send signs two tokens per
+    recipient, and this is several times faster (no compression attempt per token).
+    """
+
+    def __init__(self, key: str) -> None:
+        if len(key) < 16:
+            raise VarcommsError(
+                "the signing key is too short (fewer than 16 characters)",
+                hint="make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'",
+            )
+        self._macs = {
+            purpose: hmac.new(key.encode(), f"varcomms.{purpose}\x00".encode(), hashlib.sha256)
+            for purpose in PURPOSES
+        }
+
+    @classmethod
+    def from_secrets(cls, secrets: Secrets) -> TokenSigner:
+        return cls(
+            secrets.require(SIGNING_KEY_NAME, purpose="signing unsubscribe and preference links")
+        )
+
+    def _signature(self, purpose: Purpose, payload: bytes) -> bytes:
+        mac = self._macs[purpose].copy()
+        mac.update(payload)
+        return mac.digest()[:SIGNATURE_BYTES]
+
+    def sign(
+        self,
+        purpose: Purpose,
+        email: str,
+        *,
+        subscriber_id: int | None = None,
+        edition_id: str | None = None,
+    ) -> str:
+        # Short keys keep the URL short; the edition tells the web app where the click came from.
+        claims: dict[str, object] = {"e": email.strip().lower()}
+        if subscriber_id is not None:
+            claims["s"] = subscriber_id
+        if edition_id is not None:
+            claims["n"] = edition_id
+        payload = _b64(json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode())
+        return f"{payload.decode()}.{_b64(self._signature(purpose, payload)).decode()}"
+
+    def verify(self, purpose: Purpose, token: str) -> TokenClaims:
+        invalid = TokenError(f"invalid {purpose} token", hint="the link was changed or is not ours")
+        payload, _, signature = token.encode("ascii", "replace").partition(b".")
+        try:
+            expected = self._signature(purpose, payload)
+            if not hmac.compare_digest(_unb64(signature), expected):
+                raise invalid
+            claims = json.loads(_unb64(payload))
+        except (ValueError, binascii.Error) as err:
+            raise invalid from err
+        if not isinstance(claims, dict) or not isinstance(claims.get("e"), str):
+            raise invalid
+        subscriber_id = claims.get("s")
+        edition_id = claims.get("n")
+        return TokenClaims(
+            email=claims["e"],
+            purpose=purpose,
+            subscriber_id=subscriber_id if isinstance(subscriber_id, int) else None,
+            edition_id=edition_id if isinstance(edition_id, str) else None,
+        )
+
+
+def _b64(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def _unb64(data: bytes) -> bytes:
+    return base64.urlsafe_b64decode(data + b"=" * (-len(data) % 4))
