@@ -203,7 +203,9 @@ class PostmarkSettings(Section):
 
 class BrevoSettings(Section):
     base_url: str = "https://api.brevo.com"
-    batch_size: int = Field(default=1000, ge=1, le=1000)
+    # Brevo's message versions cannot carry per-recipient List-Unsubscribe headers, so
+    # each personalised message is its own call unless one-click links are given up.
+    batch_size: int = Field(default=1, ge=1, le=1000)
 
 
 class ProviderSettings(Section):

@@ -330,7 +330,7 @@ def test_mailgun_timeout_is_uncertain_not_retried(ctx: Context) -> None:
 
 
 def test_brevo_message_versions_cannot_carry_personal_headers(ctx: Context) -> None:
-    with_settings(ctx, provider__name="brevo")  # default batch size 1000: messageVersions
+    with_settings(ctx, provider__name="brevo", provider__brevo__batch_size=1000)
     with pytest.raises(ProviderError, match="per-recipient headers") as info:
         deliver(ctx, edition_id="2022-02", variants=VARIANTS, recipients=people(2))
     assert "batch_size = 1" in (info.value.hint or "")
@@ -339,7 +339,7 @@ def test_brevo_message_versions_cannot_carry_personal_headers(ctx: Context) -> N
 
 
 def test_brevo_message_versions_payload(ctx: Context) -> None:
-    with_settings(ctx, provider__name="brevo")
+    with_settings(ctx, provider__name="brevo", provider__brevo__batch_size=1000)
     from varcomms.delivery.personalise import Personaliser
     from varcomms.delivery.providers import Batch
     from varcomms.delivery.send import prepare_variant

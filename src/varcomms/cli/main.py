@@ -14,7 +14,6 @@ from rich.logging import RichHandler
 
 from varcomms import __version__
 from varcomms.cli import audience, collect, config_cmd, db, draft, edition
-from varcomms.cli import config_cmd, db
 from varcomms.cli import send as send_cmd
 from varcomms.cli.state import CliState, state
 from varcomms.errors import VarcommsError
