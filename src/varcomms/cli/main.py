@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 
 from varcomms import __version__
-from varcomms.cli import config_cmd, db
+from varcomms.cli import config_cmd, db, render
 from varcomms.cli.state import CliState, state
 from varcomms.errors import VarcommsError
 
@@ -28,6 +28,8 @@ app = typer.Typer(
 # One line per command group, in pipeline order.
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db.app, name="db")
+app.command("render")(render.render_command)
+app.command("preview")(render.preview_command)
 
 
 def _version(value: bool) -> None:
