@@ -53,6 +53,11 @@ _TAG = re.compile(
 )
 _ATTR = re.compile(r"([^\s=/>]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+)))?")
 _STYLE_END = re.compile(r"</style\s*>", re.IGNORECASE)
+_NO_ATTRS: dict[str, str] = {}
+# Outlook-only HTML inside conditional comments: only what a rule needs is looked for.
+_OUTLOOK_TABLE = re.compile(r"<table\b(?![^>]*\brole=\"presentation\")[^>]*>", re.IGNORECASE)
+_OUTLOOK_IMG = re.compile(r"<img\b(?![^>]*\balt=)[^>]*>", re.IGNORECASE)
+_OUTLOOK_URL = re.compile(r"\b(href|src|background)=\"([^\"]*)\"", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,41 +150,45 @@ class _Checker:
         root = _Element("#root", (0, 0, 0), (255, 255, 255), hidden=False)
         stack = [root]
         self.open_count: dict[str, int] = {}
+        outlook: list[str] = []
         position = 0
         length = len(document)
-        token = _TOKEN
+        search = _TOKEN.search
         while position < length:
-            match = token.search(document, position)
+            match = search(document, position)
             end = match.start() if match else length
             if end > position:
                 self.text(document[position:end], stack)
             if match is None:
                 break
-            comment = match.group("comment")
+            comment, decl, close, tag, raw_attrs = match.groups()
             if comment is not None:
                 position = match.end()
                 if comment.startswith("[if"):
-                    self.outlook(comment)
+                    outlook.append(comment)
                 continue
-            if match.group("decl") is not None:
+            if decl is not None:
                 position = match.end()
                 continue
-            raw_attrs = match.group("attrs")
-            if raw_attrs.count('"') % 2 or raw_attrs.count("'") % 2:
-                match = _TAG.match(document, match.start()) or match
+            if '"' in raw_attrs and (raw_attrs.count('"') % 2 or raw_attrs.count("'") % 2):
+                full = _TAG.match(document, match.start())
+                if full is not None:
+                    match = full
+                    close, tag, raw_attrs = full.groups()
             position = match.end()
-            tag = match.group("tag").lower()
-            if match.group("close"):
+            tag = tag.lower()
+            if close:
                 self.close(tag, stack)
                 continue
-            raw_attrs = match.group("attrs").rstrip("/ \n\t")
-            attrs = _attributes(raw_attrs) if raw_attrs else {}
+            raw_attrs = raw_attrs.rstrip("/ \n\t")
+            attrs = _attributes(raw_attrs) if raw_attrs else _NO_ATTRS
             self.open(tag, attrs, stack)
             if tag == "style":
                 closing = _STYLE_END.search(document, position)
                 stop = closing.start() if closing else length
                 self.styles.append(document[position:stop])
                 position = closing.end() if closing else length
+        self.outlook("".join(outlook))
         self.finish()
         return self.findings
 
@@ -335,19 +344,16 @@ class _Checker:
                 shown = value if len(value) < 80 else value[:77] + "…"
                 self.add("error", "absolute-url", f"{name}={shown!r} is not an absolute https URL")
 
-    def outlook(self, comment: str) -> None:
+    def outlook(self, html: str) -> None:
         """Outlook's conditional HTML: its tables and images count for Outlook readers."""
-        for match in _TOKEN.finditer(comment):
-            tag = match.group("tag")
-            if tag is None or match.group("close"):
-                continue
-            tag = tag.lower()
-            attrs = _attributes(match.group("attrs")) if match.group("attrs") else {}
-            if tag == "table" and attrs.get("role") != "presentation":
-                self.add("error", "table-role", 'Outlook layout table without role="presentation"')
-            elif tag == "img" and "alt" not in attrs:
-                self.add("error", "alt-text", f"Outlook image {attrs.get('src', '')} has no alt")
-            self.urls(tag, attrs)
+        if not html:
+            return
+        if _OUTLOOK_TABLE.search(html):
+            self.add("error", "table-role", 'Outlook layout table without role="presentation"')
+        for image in _OUTLOOK_IMG.finditer(html):
+            self.add("error", "alt-text", f"Outlook image has no alt: {_snippet(image.group(0))}")
+        for match in _OUTLOOK_URL.finditer(html):
+            self.urls("", {match.group(1).lower(): html_lib.unescape(match.group(2))})
 
     # -- document-level rules ---------------------------------------------------------
 

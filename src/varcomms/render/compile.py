@@ -60,16 +60,17 @@ def _located(
     try:
         with template_errors(env):
             document = env.get_template(template).render(context)
-        found = [p for p in check_mjml(document) if p.message == problem.message]
+        # The same document with marks: its first problem is the same one, now located.
+        found = check_mjml(document)
         marked = found[0] if found else None
     except (InputError, jinja2.TemplateError):
         marked = None
     if marked is not None and marked.template is not None:
         return InputError(
-            f"invalid MJML: {problem.message}",
+            f"invalid MJML: {marked.message}",
             path=template_path(env, marked.template),
             line=marked.template_line,
-            hint=problem.hint,
+            hint=marked.hint,
         )
     return InputError(
         f"invalid MJML (line {problem.line} of the generated document): {problem.message}",

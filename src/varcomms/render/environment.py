@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -25,13 +25,56 @@ PACKAGED_TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE_SUFFIXES = (".j2", ".mjml", ".txt", ".html")
 
 
+class OverrideLoader(jinja2.BaseLoader):
+    """Templates from the first folder that has the file: project, then packaged.
+
+    Its ``uptodate`` also notices an override that appears (or disappears) in an
+    earlier folder, for environments that check; ours do not (see
+    :func:`forget_templates`).
+    """
+
+    def __init__(self, folders: list[Path]) -> None:
+        self.folders = folders
+
+    def _find(self, name: str) -> Path | None:
+        parts = [part for part in name.split("/") if part]
+        if any(part in (".", "..") for part in parts):
+            return None
+        for folder in self.folders:
+            candidate = folder.joinpath(*parts)
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        path = self._find(template)
+        if path is None:
+            raise jinja2.TemplateNotFound(template)
+        source = path.read_text(encoding="utf-8")
+        mtime = path.stat().st_mtime
+
+        def uptodate() -> bool:
+            try:
+                return self._find(template) == path and path.stat().st_mtime == mtime
+            except OSError:
+                return False
+
+        return source, str(path), uptodate
+
+    def list_templates(self) -> list[str]:
+        names: set[str] = set()
+        for folder in self.folders:
+            if folder.is_dir():
+                names.update(
+                    p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()
+                )
+        return sorted(names)
+
+
 def _loader(project_dir: Path) -> jinja2.BaseLoader:
-    return jinja2.ChoiceLoader(
-        [
-            jinja2.FileSystemLoader(str(project_dir)),
-            jinja2.FileSystemLoader(str(PACKAGED_TEMPLATES)),
-        ]
-    )
+    return OverrideLoader([project_dir, PACKAGED_TEMPLATES])
 
 
 class SourceMarks(Extension):
@@ -68,6 +111,9 @@ def _build(project_dir: Path, *, marked: bool) -> jinja2.Environment:
         keep_trailing_newline=True,
         extensions=[SourceMarks] if marked else [],
         cache_size=400,
+        # Each {% include %} would otherwise stat the template files again; the
+        # preview calls forget_templates() when a file changes instead.
+        auto_reload=False,
     )
     env.filters["heading"] = text.heading
     env.filters["wrap"] = text.wrap
@@ -86,6 +132,13 @@ def environment(project_dir: Path) -> jinja2.Environment:
 def marked_environment(project_dir: Path) -> jinja2.Environment:
     """Like :func:`environment`, but MJML tags carry their template and line."""
     return _build(project_dir, marked=True)
+
+
+def forget_templates(project_dir: Path) -> None:
+    """Drop compiled templates, so the next render reads the files again."""
+    for env in (environment(project_dir), marked_environment(project_dir)):
+        if env.cache is not None:
+            env.cache.clear()
 
 
 def template_path(env: jinja2.Environment, name: str) -> Path:

@@ -51,9 +51,8 @@ PARENTS = {
 }
 
 _TOKEN = re.compile(
-    r"<!--@(?P<mark>[^>]*?)-->"
-    r"|<!--.*?-->"
-    r"|<(?P<close>/)?(?P<tag>mjml|mj-[a-z-]+)(?P<attrs>(?:\s+[^\s=/>]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'))?)*)\s*(?P<self>/)?>",
+    r"<!--(?:@(?P<mark>[^>]*?)|.*?)-->"
+    r"|<(?P<close>/)?(?P<tag>mjml|mj-[a-z-]+)(?P<attrs>(?:[^>\"']|\"[^\"]*\"|'[^']*')*?)(?P<self>/)?>",
     re.DOTALL,
 )
 _ATTR = re.compile(r"([^\s=/>]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'))?")
@@ -77,45 +76,34 @@ class MjmlProblem:
 
 def check_mjml(document: str) -> list[MjmlProblem]:
     """Problems in an MJML document; an empty list when it is fit to compile."""
-    problems: list[MjmlProblem] = []
-    stack: list[tuple[str, int, str | None]] = []  # tag, line, source mark
+    found: list[tuple[int, str, str | None, str | None]] = []  # offset, message, mark, hint
+    stack: list[tuple[str, int, str | None]] = []  # tag, offset, source mark
     mark: str | None = None
-    position = 0
-    line = 1
     skip_until: str | None = None  # inside an ending tag, only its own close counts
 
-    def add(message: str, at: int, source: str | None, hint: str | None = None) -> None:
-        problems.append(MjmlProblem(message, at, source, hint))
-
     for match in _TOKEN.finditer(document):
-        line += document.count("\n", position, match.start())
-        position = match.start()
-        if match.group("mark") is not None:
-            mark = match.group("mark")
+        new_mark, close, tag, attrs, self_closing = match.groups()
+        if new_mark is not None:
+            mark = new_mark
             continue
-        tag = match.group("tag")
         if tag is None:
             continue  # an ordinary comment
-        closing = match.group("close") is not None
         if skip_until is not None:
-            if closing and tag == skip_until:
+            if close and tag == skip_until:
                 skip_until = None
             else:
                 continue
-        source = mark
-        mark = None
-        if closing:
+        source, mark = mark, None
+        offset = match.start()
+        if close:
             if not stack:
-                add(f"</{tag}> closes nothing", line, source)
+                found.append((offset, f"</{tag}> closes nothing", source, None))
                 continue
-            open_tag, open_line, open_source = stack[-1]
+            open_tag, _, open_source = stack[-1]
             if open_tag != tag:
-                where = f"{open_source} " if open_source else ""
-                add(
-                    f"</{tag}> found where <{open_tag}> (opened on MJML line {open_line} "
-                    f"{where}) should close",
-                    line,
-                    source,
+                where = f" ({open_source})" if open_source else ""
+                found.append(
+                    (offset, f"</{tag}> found where <{open_tag}>{where} should close", source, None)
                 )
                 if any(t == tag for t, _, _ in stack):
                     while stack and stack[-1][0] != tag:
@@ -125,78 +113,62 @@ def check_mjml(document: str) -> list[MjmlProblem]:
             stack.pop()
             continue
         parent = stack[-1][0] if stack else None
-        problems.extend(_check_tag(tag, parent, match.group("attrs") or "", line, source))
-        if match.group("self") is None:
-            stack.append((tag, line, source))
+        for message, hint in _check_tag(tag, parent, attrs):
+            found.append((offset, message, source, hint))
+        if self_closing is None:
+            stack.append((tag, offset, source))
             if tag in ENDING_TAGS:
                 skip_until = tag
-    for tag, open_line, source in reversed(stack):
-        add(f"<{tag}> is never closed", open_line, source)
-    return problems
+    for tag, offset, source in reversed(stack):
+        found.append((offset, f"<{tag}> is never closed", source, None))
+    return [
+        MjmlProblem(message, document.count("\n", 0, offset) + 1, source, hint)
+        for offset, message, source, hint in found
+    ]
 
 
-def _check_tag(
-    tag: str, parent: str | None, attrs: str, line: int, source: str | None
-) -> list[MjmlProblem]:
-    problems: list[MjmlProblem] = []
+def _check_tag(tag: str, parent: str | None, attrs: str) -> list[tuple[str, str | None]]:
+    """(message, hint) for each problem of one opening tag."""
+    problems: list[tuple[str, str | None]] = []
     if tag not in KNOWN_TAGS:
-        problems.append(
-            MjmlProblem(
-                f"unknown MJML tag <{tag}>",
-                line,
-                source,
-                "mjml-python copies unknown tags into the HTML silently; check the spelling",
-            )
-        )
-        return problems
+        hint = "mjml-python copies unknown tags into the HTML silently; check the spelling"
+        return [(f"unknown MJML tag <{tag}>", hint)]
     allowed = PARENTS.get(tag)
     if allowed is not None and parent not in allowed:
-        problems.append(
-            MjmlProblem(f"<{tag}> cannot be inside <{parent or 'nothing'}>", line, source)
-        )
+        problems.append((f"<{tag}> cannot be inside <{parent or 'nothing'}>", None))
     if tag == "mj-social":
         problems.append(
-            MjmlProblem(
+            (
                 "<mj-social> is not allowed",
-                line,
-                source,
                 "mjml-python renders its icons without alt text; use mj-image or text links",
             )
         )
-    for match in _ATTR.finditer(attrs):
-        name = match.group(1)
-        value = match.group(2) if match.group(2) is not None else (match.group(3) or "")
-        if "padding" in name and " " in value.strip():
-            if any(part == "0" for part in value.split()):
-                problems.append(
-                    MjmlProblem(
-                        f'{name}="{value}" has a unitless 0 in a shorthand',
-                        line,
-                        source,
-                        "write 0px: mjml-python otherwise computes Outlook widths "
-                        "without the padding",
-                    )
-                )
-        elif tag == "mj-style" and name == "inline":
-            problems.append(
-                MjmlProblem(
-                    '<mj-style inline="inline"> is not inlined by mjml-python',
-                    line,
-                    source,
-                    "put the styles on the elements (attributes, mj-class) instead",
-                )
-            )
-        elif tag == "mjml" and name == "lang" and not value:
-            problems.append(MjmlProblem("<mjml lang> is empty", line, source))
-    if tag == "mjml" and not re.search(r"\blang\s*=", attrs):
+    elif tag == "mjml" and not re.search(r"\blang\s*=\s*[\"']\w", attrs):
         problems.append(
-            MjmlProblem(
+            (
                 '<mjml> has no lang attribute (the HTML would say lang="und")',
-                line,
-                source,
                 'write <mjml lang="nl">',
             )
         )
+    if "padding" not in attrs and "inline" not in attrs:
+        return problems
+    for match in _ATTR.finditer(attrs):
+        name = match.group(1)
+        value = match.group(2) if match.group(2) is not None else (match.group(3) or "")
+        if "padding" in name and " " in value.strip() and "0" in value.split():
+            problems.append(
+                (
+                    f'{name}="{value}" has a unitless 0 in a shorthand',
+                    "write 0px: mjml-python otherwise computes Outlook widths without the padding",
+                )
+            )
+        elif tag == "mj-style" and name == "inline":
+            problems.append(
+                (
+                    '<mj-style inline="inline"> is not inlined by mjml-python',
+                    "put the styles on the elements (attributes, mj-class) instead",
+                )
+            )
     return problems
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from markupsafe import escape
 
 from varcomms.config import Config
 from varcomms.errors import InputError
@@ -13,7 +17,7 @@ from varcomms.render.checks import Finding, check_html
 from varcomms.render.compile import compile_mjml, render_template
 from varcomms.render.text import tidy
 from varcomms.render.variants import Variant, variants_of
-from varcomms.render.view import build_view
+from varcomms.render.view import build_view, web_values
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,38 +61,55 @@ def template_names(edition: Edition, part: str) -> list[str]:
     return names
 
 
-def render_mjml(
-    config: Config, edition: Edition, variant: Variant, *, web: bool = False
-) -> tuple[str, str, dict]:
-    """Step 1: the MJML document of a variant (template name, MJML, template context)."""
-    context = build_view(config, edition, variant, web=web).context()
+# Marks around what only the emailed copy has ("Bekijk in browser"); see newsletter.mjml.j2.
+EMAIL_ONLY_START = "<!--vc:email-only-->"
+EMAIL_ONLY_END = "<!--/vc:email-only-->"
+_EMAIL_ONLY = re.compile(re.escape(EMAIL_ONLY_START) + ".*?" + re.escape(EMAIL_ONLY_END), re.S)
+
+
+def mjml_document(
+    config: Config, edition: Edition, variant: Variant
+) -> tuple[str, str, dict[str, Any]]:
+    """Step 1 (Jinja): the template used, the MJML document and the template context."""
+    _check_variant(edition, variant)
+    context = build_view(config, edition, variant).context()
     name, document = render_template(
         config.templates_dir, template_names(edition, "email"), context
     )
     return name, document, context
 
 
-def render_html(config: Config, edition: Edition, variant: Variant, *, web: bool = False) -> str:
-    """Steps 1 and 2: the compiled HTML of a variant."""
-    name, document, context = render_mjml(config, edition, variant, web=web)
+def email_html(config: Config, name: str, document: str, context: dict[str, Any]) -> str:
+    """Step 2 (MJML): check and compile the document; the marks stay for web_version."""
     return compile_mjml(document, project_dir=config.templates_dir, template=name, context=context)
 
 
-def render_text(config: Config, edition: Edition, variant: Variant) -> str:
-    """The plain-text part of a variant, personal fields left as placeholders."""
-    context = build_view(config, edition, variant, web=False).context()
+def text_part(config: Config, edition: Edition, context: dict[str, Any]) -> str:
+    """Step 3: the plain-text part, from the same context as the HTML."""
     _, text = render_template(config.templates_dir, template_names(edition, "text"), context)
     return tidy(text)
+
+
+def web_version(config: Config, edition_id: str, html: str) -> str:
+    """The archive copy: the email without its reader-only parts, personal fields general."""
+    page = _EMAIL_ONLY.sub("", html)
+    for placeholder, value in web_values(config, edition_id).items():
+        page = page.replace(placeholder, escape(value))
+    return page
+
+
+def strip_marks(html: str) -> str:
+    return html.replace(EMAIL_ONLY_START, "").replace(EMAIL_ONLY_END, "")
 
 
 def render_variant(config: Config, edition: Edition, variant: Variant) -> RenderedEmail:
     """Render one variant: HTML and text with personal placeholders, and a web version.
 
     The quality findings of the HTML are in ``warnings`` (errors marked as such); this
-    never raises for them, so an editor can always look at the result.
+    never raises for them, so an editor can always look at the result. Template and
+    MJML errors raise :class:`~varcomms.errors.InputError` naming the template and line.
     """
-    email = _render(config, edition, variant)
-    return email.email
+    return _render(config, edition, variant).email
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,18 +119,9 @@ class _Rendered:
 
 
 def _render(config: Config, edition: Edition, variant: Variant) -> _Rendered:
-    _check_variant(edition, variant)
-    view = build_view(config, edition, variant, web=False)
-    context = view.context()
-    project = config.templates_dir
-    name, document = render_template(project, template_names(edition, "email"), context)
-    html = compile_mjml(document, project_dir=project, template=name, context=context)
-    _, text = render_template(project, template_names(edition, "text"), context)
-    web_context = build_view(config, edition, variant, web=True).context()
-    web_name, web_document = render_template(project, template_names(edition, "email"), web_context)
-    web_html = compile_mjml(
-        web_document, project_dir=project, template=web_name, context=web_context
-    )
+    name, document, context = mjml_document(config, edition, variant)
+    marked = email_html(config, name, document, context)
+    html = strip_marks(marked)
     findings = tuple(check_html(html, config.render))
     email = RenderedEmail(
         edition_id=edition.id,
@@ -117,8 +129,8 @@ def _render(config: Config, edition: Edition, variant: Variant) -> _Rendered:
         subject=edition.subject,
         preheader=edition.preheader,
         html=html,
-        text=tidy(text),
-        web_html=web_html,
+        text=text_part(config, edition, context),
+        web_html=web_version(config, edition.id, marked),
         warnings=tuple(str(finding) for finding in findings),
     )
     return _Rendered(email, findings)

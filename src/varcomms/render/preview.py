@@ -20,15 +20,15 @@ from urllib.parse import unquote, urlsplit
 
 from varcomms.config import Config
 from varcomms.errors import VarcommsError
-from varcomms.models import PERSONAL_FIELDS, Edition, RenderedEmail
-from varcomms.render.environment import PACKAGED_TEMPLATES
+from varcomms.models import Edition, RenderedEmail
+from varcomms.render.environment import PACKAGED_TEMPLATES, forget_templates
 from varcomms.render.pipeline import render_variant
 from varcomms.render.variants import Variant, variants_of
+from varcomms.render.view import web_values
 
 log = logging.getLogger(__name__)
 
 EditionLoader = Callable[[], Edition]
-SAMPLE_GREETING = "lezer"
 _RELOAD_SCRIPT = """<script>
 (function () {
   var seen = %d;
@@ -41,17 +41,6 @@ _RELOAD_SCRIPT = """<script>
 </script>"""
 
 
-def sample_personal_values(config: Config, edition_id: str) -> dict[str, str]:
-    """What a preview shows where delivery would put a reader's own values."""
-    urls = config.urls
-    return {
-        PERSONAL_FIELDS["greeting_name"]: SAMPLE_GREETING,
-        PERSONAL_FIELDS["unsubscribe_url"]: urls.unsubscribe_base,
-        PERSONAL_FIELDS["preferences_url"]: urls.preferences_base,
-        PERSONAL_FIELDS["web_url"]: f"{urls.web_base}/{edition_id}/",
-    }
-
-
 def local_logos(config: Config) -> dict[str, Path]:
     """Public logo URL → local copy, for previews and screenshots."""
     return {brand.logo_url: config.resolve(brand.logo_path) for brand in config.brands.values()}
@@ -60,7 +49,7 @@ def local_logos(config: Config) -> dict[str, Path]:
 def preview_html(config: Config, email: RenderedEmail) -> str:
     """The email as a preview shows it: sample personal values, logos inlined."""
     page = email.html
-    for placeholder, value in sample_personal_values(config, email.edition_id).items():
+    for placeholder, value in web_values(config, email.edition_id).items():
         page = page.replace(placeholder, html_lib.escape(value))
     for url, path in local_logos(config).items():
         if path.exists():
@@ -123,6 +112,7 @@ class PreviewState:
         if stamps == self._stamps:
             return False
         self._stamps = stamps
+        forget_templates(self.config.templates_dir)
         self.render()
         return True
 

@@ -65,11 +65,10 @@ class Contact:
 
 @dataclass(frozen=True, slots=True)
 class EmailView:
-    """The template context of one variant (``web`` for the archive version)."""
+    """The template context of one variant."""
 
     edition: Edition
     variant: Variant
-    web: bool
     brands: dict[str, BrandView]
     urls: dict[str, str]
     greeting_name: str
@@ -93,9 +92,9 @@ class EmailView:
         return values
 
 
-def build_view(config: Config, edition: Edition, variant: Variant, *, web: bool) -> EmailView:
+def build_view(config: Config, edition: Edition, variant: Variant) -> EmailView:
     tz = config.tz
-    tracker = Tracker.for_edition(config, edition.id, medium="web" if web else None)
+    tracker = Tracker.for_edition(config, edition.id)
     brands = {name: _brand(brand, tracker) for name, brand in config.brands.items()}
     var_accent = brands["var"].accent
     link_colour = var_accent
@@ -115,10 +114,14 @@ def build_view(config: Config, edition: Edition, variant: Variant, *, web: bool)
     return EmailView(
         edition=edition,
         variant=variant,
-        web=web,
         brands=brands,
-        urls=_personal_urls(config, edition, variant, web=web),
-        greeting_name=WEB_GREETING if web else PERSONAL_FIELDS["greeting_name"],
+        urls={
+            "web": PERSONAL_FIELDS["web_url"],
+            "preferences": PERSONAL_FIELDS["preferences_url"],
+            "unsubscribe": PERSONAL_FIELDS["unsubscribe_url"],
+            "privacy": config.urls.privacy_statement,
+        },
+        greeting_name=PERSONAL_FIELDS["greeting_name"],
         kicker=issue_label if edition.kind == "regular" else f"Extra editie · {issue_label}",
         senders=senders,
         issue_label=issue_label,
@@ -156,21 +159,15 @@ def _brand(brand: Brand, tracker: Tracker) -> BrandView:
     )
 
 
-def _personal_urls(config: Config, edition: Edition, variant: Variant, *, web: bool) -> dict:
+def web_values(config: Config, edition_id: str) -> dict[str, str]:
+    """What the web (archive) version shows for each personal field: it belongs to
+    nobody, so general pages instead of a reader's own links."""
     urls = config.urls
-    if web:
-        # The archive copy belongs to nobody: general pages instead of personal links.
-        return {
-            "web": f"{urls.web_base}/{edition.id}/",
-            "preferences": urls.preferences_base,
-            "unsubscribe": urls.unsubscribe_base,
-            "privacy": urls.privacy_statement,
-        }
     return {
-        "web": PERSONAL_FIELDS["web_url"],
-        "preferences": PERSONAL_FIELDS["preferences_url"],
-        "unsubscribe": PERSONAL_FIELDS["unsubscribe_url"],
-        "privacy": urls.privacy_statement,
+        PERSONAL_FIELDS["greeting_name"]: WEB_GREETING,
+        PERSONAL_FIELDS["unsubscribe_url"]: urls.unsubscribe_base,
+        PERSONAL_FIELDS["preferences_url"]: urls.preferences_base,
+        PERSONAL_FIELDS["web_url"]: f"{urls.web_base}/{edition_id}/",
     }
 
 
