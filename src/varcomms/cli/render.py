@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from varcomms.cli.state import print_json, state
 from varcomms.config import Config
+from varcomms.errors import VarcommsError
 from varcomms.models import Edition
 from varcomms.render import RenderOutput, render_edition
 from varcomms.render.variants import select_variants
@@ -58,10 +60,15 @@ def render_command(
             for finding in rendered.findings:
                 colour = "red" if finding.level == "error" else "yellow"
                 cli.stdout.print(
-                    f"[{colour}]{rendered.variant.key}: {finding}[/{colour}]", highlight=False
+                    f"[{colour}]{escape(f'{rendered.variant.key}: {finding}')}[/{colour}]",
+                    highlight=False,
                 )
     if not output.ok:
-        raise typer.Exit(code=1)
+        count = sum(len(rendered.errors) for rendered in output.variants)
+        raise VarcommsError(
+            f"the quality checks found {count} error(s); the files are written to {out_dir}",
+            hint="fix the edition or the templates and render again",
+        )
 
 
 def output_json(output: RenderOutput) -> dict:

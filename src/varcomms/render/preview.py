@@ -193,11 +193,14 @@ class PreviewServer:
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}/"
 
-    def start(self, *, poll_seconds: float = 0.5) -> None:
+    def start(self, *, poll_seconds: float = 0.5, watch: bool = True) -> None:
+        """Render once, then serve; with ``watch``, re-render when a file changes."""
         self.state.refresh_if_changed()
-        serve = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        watch = threading.Thread(target=self._watch, args=(poll_seconds,), daemon=True)
-        self._threads = [serve, watch]
+        self._threads = [threading.Thread(target=self.httpd.serve_forever, daemon=True)]
+        if watch:
+            self._threads.append(
+                threading.Thread(target=self._watch, args=(poll_seconds,), daemon=True)
+            )
         for thread in self._threads:
             thread.start()
 
