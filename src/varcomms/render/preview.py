@@ -196,7 +196,11 @@ class PreviewServer:
     def start(self, *, poll_seconds: float = 0.5, watch: bool = True) -> None:
         """Render once, then serve; with ``watch``, re-render when a file changes."""
         self.state.refresh_if_changed()
-        self._threads = [threading.Thread(target=self.httpd.serve_forever, daemon=True)]
+        self._threads = [
+            threading.Thread(
+                target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+            )
+        ]
         if watch:
             self._threads.append(
                 threading.Thread(target=self._watch, args=(poll_seconds,), daemon=True)
