@@ -238,3 +238,15 @@ def test_render_edition_writes_three_files_per_variant(
     cyber = next(r for r in output.variants if r.variant.key == "cyber")
     assert cyber.html_path.read_text(encoding="utf-8") == cyber.email.html
     assert "HackShield" in cyber.text_path.read_text(encoding="utf-8")
+
+
+def test_var_only_edition_has_one_logo_and_no_riec_section(
+    config: Config, edition: Edition, general: Variant
+) -> None:
+    var_only = edition.model_copy(update={"brands": ("var",)})
+    email = render_variant(config, var_only, general)
+    assert config.brands["riec"].logo_url not in email.html
+    assert config.brands["var"].logo_url in email.html
+    assert "Nieuws van het RIEC Rotterdam" not in email.html
+    assert "RIEC" not in email.text.split("----")[-1]  # the footer names only the VAR
+    assert email.warnings == ()

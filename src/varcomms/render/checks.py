@@ -37,14 +37,19 @@ FORBIDDEN = {
     "embed": "embedded objects are blocked by mail clients",
 }
 PERSONAL = frozenset(PERSONAL_FIELDS.values())
+# Tags and attributes a rule looks at; any other tag only passes on what it inherits.
+_SPECIAL = frozenset(
+    {"html", "body", "meta", "link", "img", "a", "table", "th", "caption", "style"}
+    | {f"h{level}" for level in range(1, 7)}
+    | set(FORBIDDEN)
+)
+_RELEVANT_ATTRS = frozenset({"style", "bgcolor", "href", "src", "background"})
 
 # Fast path: a tag is "<name …>" with no ">" inside; attribute values that contain ">"
 # (rare: a title, a URL) are re-read with the quote-aware _TAG below.
 _TOKEN = re.compile(
-    r"<!--(?P<comment>.*?)-->"
-    r"|<!(?P<decl>[^>]*)>"
-    r"|<(?P<close>/)?(?P<tag>[a-zA-Z][a-zA-Z0-9:-]*)(?P<attrs>[^>]*)>",
-    re.DOTALL,
+    r"<(?:(?P<comment>!--)|!(?P<decl>[^>]*)>"
+    r"|(?P<close>/)?(?P<tag>[a-zA-Z][a-zA-Z0-9:-]*)(?P<attrs>[^>]*)>)"
 )
 _TAG = re.compile(
     r"<(?P<close>/)?(?P<tag>[a-zA-Z][a-zA-Z0-9:-]*)"
@@ -163,9 +168,12 @@ class _Checker:
                 break
             comment, decl, close, tag, raw_attrs = match.groups()
             if comment is not None:
-                position = match.end()
-                if comment.startswith("[if"):
-                    outlook.append(comment)
+                # Found by hand: a conditional comment holds tags, so its own ">"s.
+                stop = document.find("-->", match.end())
+                stop = length if stop < 0 else stop
+                if document.startswith("[if", match.end()):
+                    outlook.append(document[match.end() : stop])
+                position = stop + 3
                 continue
             if decl is not None:
                 position = match.end()
@@ -194,6 +202,12 @@ class _Checker:
 
     def open(self, tag: str, attrs: dict[str, str], stack: list[_Element]) -> None:
         parent = stack[-1]
+        if tag not in _SPECIAL and not (attrs.keys() & _RELEVANT_ATTRS):
+            # Most tags of an email are plain wrappers: they only inherit.
+            if tag not in VOID:
+                stack.append(_Element(tag, parent.colour, parent.background, parent.hidden))
+                self.open_count[tag] = self.open_count.get(tag, 0) + 1
+            return
         if tag == "html":
             self.lang = attrs.get("lang")
         elif tag == "body":

@@ -50,9 +50,10 @@ PARENTS = {
     "mj-table": {"mj-column", "mj-hero", "mj-attributes"},
 }
 
+# Attribute values cannot hold a raw ">": the templates escape every value they insert.
 _TOKEN = re.compile(
     r"<!--(?:@(?P<mark>[^>]*?)|.*?)-->"
-    r"|<(?P<close>/)?(?P<tag>mjml|mj-[a-z-]+)(?P<attrs>(?:[^>\"']|\"[^\"]*\"|'[^']*')*?)(?P<self>/)?>",
+    r"|<(?P<close>/)?(?P<tag>mjml|mj-[a-z-]+)(?P<attrs>[^>]*)>",
     re.DOTALL,
 )
 _ATTR = re.compile(r"([^\s=/>]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'))?")
@@ -82,7 +83,7 @@ def check_mjml(document: str) -> list[MjmlProblem]:
     skip_until: str | None = None  # inside an ending tag, only its own close counts
 
     for match in _TOKEN.finditer(document):
-        new_mark, close, tag, attrs, self_closing = match.groups()
+        new_mark, close, tag, attrs = match.groups()
         if new_mark is not None:
             mark = new_mark
             continue
@@ -115,7 +116,7 @@ def check_mjml(document: str) -> list[MjmlProblem]:
         parent = stack[-1][0] if stack else None
         for message, hint in _check_tag(tag, parent, attrs):
             found.append((offset, message, source, hint))
-        if self_closing is None:
+        if not attrs.endswith("/"):
             stack.append((tag, offset, source))
             if tag in ENDING_TAGS:
                 skip_until = tag

@@ -95,7 +95,13 @@ class EmailView:
 def build_view(config: Config, edition: Edition, variant: Variant) -> EmailView:
     tz = config.tz
     tracker = Tracker.for_edition(config, edition.id)
-    brands = {name: _brand(brand, tracker) for name, brand in config.brands.items()}
+    # A VAR-only edition shows only its own logo; the joint one shows both.
+    brands = {
+        name: _brand(brand, tracker)
+        for name, brand in config.brands.items()
+        if name in edition.brands or name == "var"
+    }
+    joint = "riec" in brands
     var_accent = brands["var"].accent
     link_colour = var_accent
 
@@ -110,7 +116,7 @@ def build_view(config: Config, edition: Edition, variant: Variant) -> EmailView:
     issue_label = f"Editie {edition.number}"
     if planned is not None:
         issue_label += f" · {month_year(planned, tz)}"
-    senders = f"Van de {brands['var'].name} en het {brands['riec'].name}"
+    senders = f"Van de {brands['var'].name}" + (f" en het {brands['riec'].name}" if joint else "")
     return EmailView(
         edition=edition,
         variant=variant,
@@ -126,10 +132,9 @@ def build_view(config: Config, edition: Edition, variant: Variant) -> EmailView:
         senders=senders,
         issue_label=issue_label,
         footer_text=(
-            f"U ontvangt deze nieuwsbrief omdat u zich heeft aangemeld voor de nieuwsbrief "
-            f"van de {brands['var'].name} en het {brands['riec'].name}. De nieuwsbrief is "
-            "bedoeld voor professionals van gemeenten, politie, Openbaar Ministerie en "
-            "partners in de regio Rotterdam."
+            "U ontvangt deze nieuwsbrief omdat u zich heeft aangemeld voor de nieuwsbrief "
+            f"v{senders[1:]}. De nieuwsbrief is bedoeld voor professionals van gemeenten, "
+            "politie, Openbaar Ministerie en partners in de regio Rotterdam."
         ),
         intro_html=style_fragment(
             edition.intro_html, tracker, content="intro", link_color=link_colour
@@ -138,7 +143,7 @@ def build_view(config: Config, edition: Edition, variant: Variant) -> EmailView:
         news_sections=news,
         agenda=section(agenda, var_accent) if agenda else None,
         campaign=section(campaign, "#9c4221") if campaign else None,
-        riec=section(riec, brands["riec"].accent) if riec else None,
+        riec=section(riec, brands["riec"].accent) if riec and joint else None,
         sender=config.sender,
         contact=_contact(config),
         extra={"planned_date": long_date(planned, tz) if planned else None},
