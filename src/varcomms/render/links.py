@@ -64,7 +64,7 @@ class Tracker:
         ]
         if content:
             query.append(("utm_content", content))
-        return urlunsplit(parts._replace(query=urlencode(query)))
+        return urlunsplit(parts._replace(path=parts.path or "/", query=urlencode(query)))
 
 
 def is_personal(url: str) -> bool:
