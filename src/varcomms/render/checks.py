@@ -44,12 +44,13 @@ _SPECIAL = frozenset(
     | set(FORBIDDEN)
 )
 _RELEVANT_ATTRS = frozenset({"style", "bgcolor", "href", "src", "background"})
+_RELEVANT = re.compile(r"\b(?:style|bgcolor|href|src|background)\s*=", re.IGNORECASE)
 
 # Fast path: a tag is "<name …>" with no ">" inside; attribute values that contain ">"
 # (rare: a title, a URL) are re-read with the quote-aware _TAG below.
+_COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
 _TOKEN = re.compile(
-    r"<(?:(?P<comment>!--)|!(?P<decl>[^>]*)>"
-    r"|(?P<close>/)?(?P<tag>[a-zA-Z][a-zA-Z0-9:-]*)(?P<attrs>[^>]*)>)"
+    r"<(?:!(?P<decl>[^>]*)|(?P<close>/)?(?P<tag>[a-zA-Z][a-zA-Z0-9:-]*)(?P<attrs>[^>]*))>"
 )
 _TAG = re.compile(
     r"<(?P<close>/)?(?P<tag>[a-zA-Z][a-zA-Z0-9:-]*)"
@@ -113,6 +114,30 @@ def _style(raw: str) -> dict[str, str]:
     return declarations
 
 
+@lru_cache(maxsize=2048)
+def _effect(raw_attrs: str) -> tuple[Rgb | None, Rgb | None, bool, bool]:
+    """What a tag's attributes do to the text inside: (colour, background, hides, plain).
+
+    ``plain`` is False when a rule must look at the tag itself (a URL in it). Mail HTML
+    repeats the same attribute strings hundreds of times, hence the cache.
+    """
+    if not raw_attrs:
+        return None, None, False, True
+    attrs = _attributes(raw_attrs.rstrip("/ \n\t"))
+    plain = not (attrs.keys() & {"href", "src", "background"})
+    style = _style(attrs["style"]) if "style" in attrs else {}
+    colour = parse_colour(style["color"]) if "color" in style else None
+    background = None
+    if "background-color" in style:
+        background = parse_colour(style["background-color"])
+    elif "background" in style:
+        background = first_colour(style["background"])
+    elif "bgcolor" in attrs:
+        background = parse_colour(attrs["bgcolor"])
+    hides = style.get("display") == "none" or "mso-hide" in style
+    return colour, background, hides, plain
+
+
 def _snippet(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= 60 else text[:57] + "…"
@@ -153,49 +178,82 @@ class _Checker:
         elif size >= self.settings.warn_html_bytes:
             self.add("warning", "size", f"HTML is {kb:.1f} KB, close to Gmail's clipping limit")
         root = _Element("#root", (0, 0, 0), (255, 255, 255), hidden=False)
+        # Two stacks in step: the open tags, and what each passes on to its content. A
+        # plain wrapper changes nothing, so it shares its parent's element.
         stack = [root]
+        tags = self.tags = ["#root"]
         self.open_count: dict[str, int] = {}
+        open_count = self.open_count
         outlook: list[str] = []
-        position = 0
-        length = len(document)
-        search = _TOKEN.search
-        while position < length:
-            match = search(document, position)
-            end = match.start() if match else length
-            if end > position:
-                self.text(document[position:end], stack)
-            if match is None:
-                break
-            comment, decl, close, tag, raw_attrs = match.groups()
-            if comment is not None:
-                # Found by hand: a conditional comment holds tags, so its own ">"s.
-                stop = document.find("-->", match.end())
-                stop = length if stop < 0 else stop
-                if document.startswith("[if", match.end()):
-                    outlook.append(document[match.end() : stop])
-                position = stop + 3
+        # Comments first (a conditional comment holds tags, and so its own ">"s), then
+        # the tags and text of each stretch between them.
+        chunks = _COMMENT.split(document)
+        style_end: str | None = None  # inside <style>: skip to its end tag
+        for index, chunk in enumerate(chunks):
+            if index % 2:
+                if chunk.startswith("[if"):
+                    outlook.append(chunk)
                 continue
-            if decl is not None:
+            position = 0
+            for match in _TOKEN.finditer(chunk):
+                start = match.start()
+                if start < position:
+                    continue  # inside a tag re-read by _TAG, or a <style> block
+                if style_end is not None:
+                    if match.group("close") and match.group("tag").lower() == "style":
+                        self.styles.append(chunk[position:start])
+                        style_end = None
+                        position = match.end()
+                    continue
+                if start > position:
+                    self.text(chunk[position:start], stack)
+                decl, close, tag, raw_attrs = match.groups()
+                if decl is not None:
+                    position = match.end()
+                    continue
+                # "[^>]*" stops at a ">" inside a quoted value: an odd quote count shows it.
+                if raw_attrs.count('"') % 2 or ('"' not in raw_attrs and raw_attrs.count("'") % 2):
+                    full = _TAG.match(chunk, start)
+                    if full is not None:
+                        match = full
+                        close, tag, raw_attrs = full.groups()
                 position = match.end()
-                continue
-            if '"' in raw_attrs and (raw_attrs.count('"') % 2 or raw_attrs.count("'") % 2):
-                full = _TAG.match(document, match.start())
-                if full is not None:
-                    match = full
-                    close, tag, raw_attrs = full.groups()
-            position = match.end()
-            tag = tag.lower()
-            if close:
-                self.close(tag, stack)
-                continue
-            raw_attrs = raw_attrs.rstrip("/ \n\t")
-            attrs = _attributes(raw_attrs) if raw_attrs else _NO_ATTRS
-            self.open(tag, attrs, stack)
-            if tag == "style":
-                closing = _STYLE_END.search(document, position)
-                stop = closing.start() if closing else length
-                self.styles.append(document[position:stop])
-                position = closing.end() if closing else length
+                tag = tag.lower()
+                # Fast paths for the plain wrappers that make up most of an email.
+                if close:
+                    if tags[-1] == tag and tag not in _SPECIAL:
+                        tags.pop()
+                        stack.pop()
+                        open_count[tag] -= 1
+                    else:
+                        self.close(tag, stack)
+                    continue
+                if tag not in _SPECIAL:
+                    colour, background, hides, plain = _effect(raw_attrs)
+                    if plain:
+                        if tag not in VOID:
+                            parent = stack[-1]
+                            if colour is None and background is None and not hides:
+                                stack.append(parent)
+                            else:
+                                stack.append(
+                                    _Element(
+                                        tag,
+                                        colour or parent.colour,
+                                        background or parent.background,
+                                        hides or parent.hidden,
+                                    )
+                                )
+                            tags.append(tag)
+                            open_count[tag] = open_count.get(tag, 0) + 1
+                        continue
+                raw_attrs = raw_attrs.rstrip("/ \n\t")
+                attrs = _attributes(raw_attrs) if raw_attrs else _NO_ATTRS
+                self.open(tag, attrs, stack)
+                if tag == "style":
+                    style_end = "style"
+            if style_end is None and position < len(chunk):
+                self.text(chunk[position:], stack)
         self.outlook("".join(outlook))
         self.finish()
         return self.findings
@@ -205,7 +263,8 @@ class _Checker:
         if tag not in _SPECIAL and not (attrs.keys() & _RELEVANT_ATTRS):
             # Most tags of an email are plain wrappers: they only inherit.
             if tag not in VOID:
-                stack.append(_Element(tag, parent.colour, parent.background, parent.hidden))
+                stack.append(parent)
+                self.tags.append(tag)
                 self.open_count[tag] = self.open_count.get(tag, 0) + 1
             return
         if tag == "html":
@@ -259,6 +318,7 @@ class _Checker:
             self.heading_level = int(tag[1])
             self.heading_text = []
         stack.append(element)
+        self.tags.append(tag)
         self.open_count[tag] = self.open_count.get(tag, 0) + 1
 
     def close(self, tag: str, stack: list[_Element]) -> None:
@@ -266,9 +326,11 @@ class _Checker:
             return  # a stray end tag; browsers ignore it too
         while True:
             element = stack.pop()
-            self.open_count[element.tag] -= 1
-            self.closed(element)
-            if element.tag == tag:
+            popped = self.tags.pop()
+            self.open_count[popped] -= 1
+            if popped in _SPECIAL:  # only those have an element of their own
+                self.closed(element)
+            if popped == tag:
                 return
 
     def closed(self, element: _Element) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from markupsafe import Markup, escape
@@ -54,17 +55,23 @@ class Tracker:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or parts.path.lower().endswith(".ics"):
             return url
-        query = parse_qsl(parts.query, keep_blank_values=True)
-        if any(name.startswith("utm_") for name, _ in query):
+        if "utm_" in parts.query and any(
+            name.startswith("utm_") for name, _ in parse_qsl(parts.query, keep_blank_values=True)
+        ):
             return url  # the editor set their own; keep them
-        query += [
-            ("utm_source", self.source),
-            ("utm_medium", self.medium),
-            ("utm_campaign", self.campaign),
-        ]
-        if content:
-            query.append(("utm_content", content))
-        return urlunsplit(parts._replace(path=parts.path or "/", query=urlencode(query)))
+        query = f"{parts.query}&{self._suffix(content)}" if parts.query else self._suffix(content)
+        return urlunsplit(parts._replace(path=parts.path or "/", query=query))
+
+    def _suffix(self, content: str | None) -> str:
+        return _utm_suffix(self.source, self.medium, self.campaign, content)
+
+
+@lru_cache(maxsize=256)
+def _utm_suffix(source: str, medium: str, campaign: str, content: str | None) -> str:
+    pairs = [("utm_source", source), ("utm_medium", medium), ("utm_campaign", campaign)]
+    if content:
+        pairs.append(("utm_content", content))
+    return urlencode(pairs)
 
 
 def is_personal(url: str) -> bool:
