@@ -114,13 +114,19 @@ def _style(raw: str) -> dict[str, str]:
     return declarations
 
 
-@lru_cache(maxsize=2048)
+# Mail HTML repeats the same attribute strings hundreds of times: remember their effect.
+# (A plain dict, bounded below, is cheaper per lookup than lru_cache.)
+_EFFECTS: dict[str, tuple[Rgb | None, Rgb | None, bool, bool]] = {}
+
+
 def _effect(raw_attrs: str) -> tuple[Rgb | None, Rgb | None, bool, bool]:
     """What a tag's attributes do to the text inside: (colour, background, hides, plain).
 
     ``plain`` is False when a rule must look at the tag itself (a URL in it). Mail HTML
     repeats the same attribute strings hundreds of times, hence the cache.
     """
+    if len(_EFFECTS) > 4096:
+        _EFFECTS.clear()
     if not raw_attrs:
         return None, None, False, True
     attrs = _attributes(raw_attrs.rstrip("/ \n\t"))
@@ -182,8 +188,6 @@ class _Checker:
         # plain wrapper changes nothing, so it shares its parent's element.
         stack = [root]
         tags = self.tags = ["#root"]
-        self.open_count: dict[str, int] = {}
-        open_count = self.open_count
         outlook: list[str] = []
         # Comments first (a conditional comment holds tags, and so its own ">"s), then
         # the tags and text of each stretch between them.
@@ -224,12 +228,14 @@ class _Checker:
                     if tags[-1] == tag and tag not in _SPECIAL:
                         tags.pop()
                         stack.pop()
-                        open_count[tag] -= 1
                     else:
                         self.close(tag, stack)
                     continue
                 if tag not in _SPECIAL:
-                    colour, background, hides, plain = _effect(raw_attrs)
+                    effect = _EFFECTS.get(raw_attrs)
+                    if effect is None:
+                        effect = _EFFECTS[raw_attrs] = _effect(raw_attrs)
+                    colour, background, hides, plain = effect
                     if plain:
                         if tag not in VOID:
                             parent = stack[-1]
@@ -245,7 +251,6 @@ class _Checker:
                                     )
                                 )
                             tags.append(tag)
-                            open_count[tag] = open_count.get(tag, 0) + 1
                         continue
                 raw_attrs = raw_attrs.rstrip("/ \n\t")
                 attrs = _attributes(raw_attrs) if raw_attrs else _NO_ATTRS
@@ -265,7 +270,6 @@ class _Checker:
             if tag not in VOID:
                 stack.append(parent)
                 self.tags.append(tag)
-                self.open_count[tag] = self.open_count.get(tag, 0) + 1
             return
         if tag == "html":
             self.lang = attrs.get("lang")
@@ -319,15 +323,13 @@ class _Checker:
             self.heading_text = []
         stack.append(element)
         self.tags.append(tag)
-        self.open_count[tag] = self.open_count.get(tag, 0) + 1
 
     def close(self, tag: str, stack: list[_Element]) -> None:
-        if not self.open_count.get(tag):
+        if tag not in self.tags:
             return  # a stray end tag; browsers ignore it too
         while True:
             element = stack.pop()
             popped = self.tags.pop()
-            self.open_count[popped] -= 1
             if popped in _SPECIAL:  # only those have an element of their own
                 self.closed(element)
             if popped == tag:
