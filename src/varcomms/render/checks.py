@@ -44,7 +44,6 @@ _SPECIAL = frozenset(
     | set(FORBIDDEN)
 )
 _RELEVANT_ATTRS = frozenset({"style", "bgcolor", "href", "src", "background"})
-_RELEVANT = re.compile(r"\b(?:style|bgcolor|href|src|background)\s*=", re.IGNORECASE)
 
 # Fast path: a tag is "<name …>" with no ">" inside; attribute values that contain ">"
 # (rare: a title, a URL) are re-read with the quote-aware _TAG below.
@@ -58,7 +57,6 @@ _TAG = re.compile(
     re.DOTALL,
 )
 _ATTR = re.compile(r"([^\s=/>]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+)))?")
-_STYLE_END = re.compile(r"</style\s*>", re.IGNORECASE)
 _NO_ATTRS: dict[str, str] = {}
 # Outlook-only HTML inside conditional comments: only what a rule needs is looked for.
 _OUTLOOK_TABLE = re.compile(r"<table\b(?![^>]*\brole=\"presentation\")[^>]*>", re.IGNORECASE)

@@ -17,7 +17,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from markupsafe import Markup, escape
 
 from varcomms.config import Config
-from varcomms.models import PERSONAL_FIELDS
 
 _PLACEHOLDER_MARK = "%%VARCOMMS_"
 _ANCHOR = re.compile(r"<a\b([^>]*)>", re.IGNORECASE)
@@ -72,10 +71,6 @@ def _utm_suffix(source: str, medium: str, campaign: str, content: str | None) ->
     if content:
         pairs.append(("utm_content", content))
     return urlencode(pairs)
-
-
-def is_personal(url: str) -> bool:
-    return url in PERSONAL_FIELDS.values()
 
 
 def style_fragment(html: str, tracker: Tracker, *, content: str, link_color: str) -> Markup:

@@ -171,7 +171,3 @@ def _check_tag(tag: str, parent: str | None, attrs: str) -> list[tuple[str, str 
                 )
             )
     return problems
-
-
-def strip_marks(document: str) -> str:
-    return re.sub(r"<!--@[^>]*?-->", "", document)

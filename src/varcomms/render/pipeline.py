@@ -161,7 +161,7 @@ def render_edition(
     written: list[RenderedVariant] = []
     for variant in chosen:
         rendered = _render(config, edition, variant)
-        stem = _file_stem(variant.key)
+        stem = variant.key  # slugs joined by "+" (and "~"): safe in file names
         html_path = out_dir / f"{stem}.html"
         text_path = out_dir / f"{stem}.txt"
         web_path = out_dir / f"{stem}.web.html"
@@ -176,8 +176,3 @@ def render_edition(
         if progress is not None:
             progress(variant)
     return RenderOutput(edition_id=edition.id, out_dir=out_dir, variants=tuple(written))
-
-
-def _file_stem(key: str) -> str:
-    # Keys are slugs joined by "+" (and "~" for long ones): safe in file names.
-    return key

@@ -7,7 +7,7 @@ every link, and the personal fields left as placeholders for delivery.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -84,12 +84,10 @@ class EmailView:
     riec: SectionView | None
     sender: Any
     contact: Contact | None
-    extra: dict[str, Any] = field(default_factory=dict)
+    planned_date: str | None  # "15 februari 2022", for templates that want it
 
     def context(self) -> dict[str, Any]:
-        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        values.update(values.pop("extra"))
-        return values
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
 def build_view(config: Config, edition: Edition, variant: Variant) -> EmailView:
@@ -146,7 +144,7 @@ def build_view(config: Config, edition: Edition, variant: Variant) -> EmailView:
         riec=section(riec, brands["riec"].accent) if riec and joint else None,
         sender=config.sender,
         contact=_contact(config),
-        extra={"planned_date": long_date(planned, tz) if planned else None},
+        planned_date=long_date(planned, tz) if planned else None,
     )
 
 
