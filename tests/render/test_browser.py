@@ -6,6 +6,7 @@ look at; the assertions check what a picture cannot prove by itself.
 
 from __future__ import annotations
 
+import re
 import sys
 import types
 from pathlib import Path
@@ -17,6 +18,7 @@ from tests.render.conftest import load_fixture_edition
 from varcomms.config import Config
 from varcomms.models import Edition
 from varcomms.render import render_variant, variants_of
+from varcomms.render.colours import contrast
 from varcomms.render.preview import local_logos, preview_html
 from varcomms.render.screenshots import CHROMIUM, browser, capture
 
@@ -27,6 +29,14 @@ pytestmark = [
     ),
 ]
 ARTIFACTS = ROOT / "test-artifacts" / "render"
+
+
+def _rgb(css: str) -> tuple[int, int, int]:
+    """'rgb(31, 41, 51)' as computed by the browser; a page without colour is white."""
+    numbers = [int(float(n)) for n in re.findall(r"[\d.]+", css)[:3]]
+    if css.startswith("rgba") and css.endswith(", 0)"):
+        return (255, 255, 255)
+    return (numbers[0], numbers[1], numbers[2])
 
 
 @pytest.mark.parametrize("key", ["algemeen", "cyber"])
@@ -56,14 +66,20 @@ def test_email_at_phone_and_desktop_width(config: Config, edition: Edition, key:
             assert var_logo["right"] <= riec_logo["left"]
             for image in report.images:
                 assert image["right"] <= width, image
-        capture(
-            chromium,
-            page,
-            width=375,
-            assets=local_logos(config),
-            path=ARTIFACTS / f"{key}-375-dark.png",
-            dark=True,
-        )
+        for dark in (False, True):
+            report = capture(
+                chromium,
+                page,
+                width=375,
+                assets=local_logos(config),
+                path=ARTIFACTS / f"{key}-375-dark.png" if dark else None,
+                dark=dark,
+            )
+            # Readable as the reader sees it, light and dark (prefers-color-scheme).
+            assert len(report.texts) > 30
+            for text in report.texts:
+                ratio = contrast(_rgb(text["color"]), _rgb(text["background"]))
+                assert ratio >= 4.5, (dark, text, round(ratio, 2))
 
 
 def test_preview_command_writes_screenshots(cli, monkeypatch, tmp_path: Path) -> None:

@@ -53,6 +53,7 @@ class PageReport:
     scroll_width: int
     client_width: int
     images: list[dict[str, Any]]
+    texts: list[dict[str, str]]  # visible text: computed colour and background
     path: Path | None
 
     @property
@@ -123,6 +124,21 @@ def capture(
             """() => ({
                 scrollWidth: document.documentElement.scrollWidth,
                 clientWidth: document.documentElement.clientWidth,
+                texts: Array.from(document.querySelectorAll('h1,h2,h3,p,li,a,span'))
+                  .filter(el => el.offsetParent !== null && el.innerText.trim() !== ''
+                                && el.getBoundingClientRect().height > 2)
+                  .map(el => {
+                    let node = el, background = 'rgba(0, 0, 0, 0)';
+                    while (node && node.nodeType === 1) {
+                      const bg = getComputedStyle(node).backgroundColor;
+                      if (bg && !bg.endsWith(', 0)') && bg !== 'transparent') {
+                        background = bg; break;
+                      }
+                      node = node.parentElement;
+                    }
+                    return {text: el.innerText.trim().slice(0, 40),
+                            color: getComputedStyle(el).color, background};
+                  }),
                 images: Array.from(document.images).map(img => {
                     const box = img.getBoundingClientRect();
                     return {src: img.getAttribute('src'), alt: img.alt,
@@ -140,6 +156,7 @@ def capture(
             scroll_width=metrics["scrollWidth"],
             client_width=metrics["clientWidth"],
             images=metrics["images"],
+            texts=metrics["texts"],
             path=path,
         )
     finally:
