@@ -258,3 +258,12 @@ def test_styles_are_inline_because_clients_drop_style_blocks(
     assert len(text_links) > 10
     for tag in text_links:
         assert "color:" in tag, tag
+
+
+def test_minimal_edition_renders_cleanly(config: Config) -> None:
+    bare = Edition(id="2022-03", number=3, title="Kort bericht", subject="s", preheader="p")
+    email = render_variant(config, bare, Variant("algemeen"))
+    assert email.warnings == ()
+    assert "Kort bericht" in email.html
+    assert "Editie 3\n" in email.text  # no planned date: no month
+    assert "AGENDA" not in email.text
