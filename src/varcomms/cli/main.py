@@ -15,6 +15,7 @@ from rich.logging import RichHandler
 from varcomms import __version__
 from varcomms.cli import audience, collect, config_cmd, db, draft, edition
 from varcomms.cli import send as send_cmd
+from varcomms.cli import config_cmd, db, render
 from varcomms.cli.state import CliState, state
 from varcomms.errors import VarcommsError
 
@@ -34,6 +35,8 @@ app.add_typer(draft.app, name="draft")
 app.add_typer(edition.app, name="edition")
 app.add_typer(audience.app, name="audience")
 app.add_typer(send_cmd.app, name="send")
+app.command("render")(render.render_command)
+app.command("preview")(render.preview_command)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,228 @@
+"""What the templates see: an edition reduced to one variant, with links and dates ready.
+
+Templates stay simple when the decisions are made here: which sections a variant has,
+which accent colour a section wears, the Dutch dates of an event, the tracked URL of
+every link, and the personal fields left as placeholders for delivery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
+
+from varcomms.config import Brand, Config
+from varcomms.models import PERSONAL_FIELDS, Edition, EditionItem, EditionSection
+from varcomms.render.dates import EventDates, event_dates, long_date, month_year
+from varcomms.render.links import Tracker, style_fragment
+from varcomms.render.variants import Variant
+
+# What the web (archive) version shows where an email has a reader's personal field.
+WEB_GREETING = "lezer"
+
+
+@dataclass(frozen=True, slots=True)
+class BrandView:
+    name: str
+    website: str
+    logo_src: str
+    logo_alt: str
+    accent: str
+
+
+@dataclass(frozen=True, slots=True)
+class ItemView:
+    title: str
+    url: str | None
+    summary_html: Markup
+    summary_source: str  # the sanitised HTML; the text part converts it
+    image_url: str | None
+    image_alt: str
+    kind: str
+    dates: EventDates | None = None
+    location: str | None = None
+    ics_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SectionView:
+    slug: str
+    title: str
+    accent: str
+    items: tuple[ItemView, ...]
+    intro_html: Markup
+    intro_source: str
+    theme_label: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    href: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class EmailView:
+    """The template context of one variant."""
+
+    edition: Edition
+    variant: Variant
+    brands: dict[str, BrandView]
+    urls: dict[str, str]
+    greeting_name: str
+    kicker: str
+    senders: str
+    issue_label: str
+    footer_text: str
+    intro_html: Markup
+    intro_source: str
+    news_sections: tuple[SectionView, ...]
+    agenda: SectionView | None
+    campaign: SectionView | None
+    riec: SectionView | None
+    sender: Any
+    contact: Contact | None
+    planned_date: str | None  # "15 februari 2022", for templates that want it
+
+    def context(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def build_view(config: Config, edition: Edition, variant: Variant) -> EmailView:
+    tz = config.tz
+    tracker = Tracker.for_edition(config, edition.id)
+    # A VAR-only edition shows only its own logo; the joint one shows both.
+    brands = {
+        name: _brand(brand, tracker)
+        for name, brand in config.brands.items()
+        if name in edition.brands or name == "var"
+    }
+    joint = "riec" in brands
+    var_accent = brands["var"].accent
+    link_colour = var_accent
+
+    def section(part: EditionSection, accent: str) -> SectionView:
+        return _section(config, part, accent, tracker, tz, link_colour=accent)
+
+    news = tuple(section(part, var_accent) for part in edition.sections if variant.includes(part))
+    agenda = _included(edition.agenda, variant)
+    campaign = _included(edition.campaign, variant)
+    riec = _included(edition.riec, variant)
+    planned = edition.planned
+    issue_label = f"Editie {edition.number}"
+    if planned is not None:
+        issue_label += f" · {month_year(planned, tz)}"
+    senders = f"Van de {brands['var'].name}" + (f" en het {brands['riec'].name}" if joint else "")
+    return EmailView(
+        edition=edition,
+        variant=variant,
+        brands=brands,
+        urls={
+            "web": PERSONAL_FIELDS["web_url"],
+            "preferences": PERSONAL_FIELDS["preferences_url"],
+            "unsubscribe": PERSONAL_FIELDS["unsubscribe_url"],
+            "privacy": config.urls.privacy_statement,
+        },
+        greeting_name=PERSONAL_FIELDS["greeting_name"],
+        kicker=issue_label if edition.kind == "regular" else f"Extra editie · {issue_label}",
+        senders=senders,
+        issue_label=issue_label,
+        footer_text=(
+            "U ontvangt deze nieuwsbrief omdat u zich heeft aangemeld voor de nieuwsbrief "
+            f"v{senders[1:]}. De nieuwsbrief is bedoeld voor professionals van gemeenten, "
+            "politie, Openbaar Ministerie en partners in de regio Rotterdam."
+        ),
+        intro_html=style_fragment(
+            edition.intro_html, tracker, content="intro", link_color=link_colour
+        ),
+        intro_source=edition.intro_html,
+        news_sections=news,
+        agenda=section(agenda, var_accent) if agenda else None,
+        campaign=section(campaign, "#9c4221") if campaign else None,
+        riec=section(riec, brands["riec"].accent) if riec and joint else None,
+        sender=config.sender,
+        contact=_contact(config),
+        planned_date=long_date(planned, tz) if planned else None,
+    )
+
+
+def _included(section: EditionSection | None, variant: Variant) -> EditionSection | None:
+    return section if section is not None and variant.includes(section) else None
+
+
+def _brand(brand: Brand, tracker: Tracker) -> BrandView:
+    return BrandView(
+        name=brand.name,
+        website=tracker.url(brand.website, "logo"),
+        logo_src=brand.logo_url,
+        logo_alt=brand.logo_alt,
+        accent=brand.accent_color,
+    )
+
+
+def web_values(config: Config, edition_id: str) -> dict[str, str]:
+    """What the web (archive) version shows for each personal field: it belongs to
+    nobody, so general pages instead of a reader's own links."""
+    urls = config.urls
+    return {
+        PERSONAL_FIELDS["greeting_name"]: WEB_GREETING,
+        PERSONAL_FIELDS["unsubscribe_url"]: urls.unsubscribe_base,
+        PERSONAL_FIELDS["preferences_url"]: urls.preferences_base,
+        PERSONAL_FIELDS["web_url"]: f"{urls.web_base}/{edition_id}/",
+    }
+
+
+def _contact(config: Config) -> Contact | None:
+    contact = config.urls.contact
+    if not contact:
+        return None
+    label = contact.removeprefix("mailto:") if contact.startswith("mailto:") else contact
+    return Contact(href=contact, label=label)
+
+
+def _section(
+    config: Config,
+    section: EditionSection,
+    accent: str,
+    tracker: Tracker,
+    tz: ZoneInfo,
+    *,
+    link_colour: str,
+) -> SectionView:
+    theme_label = None
+    if section.theme:
+        theme_label = config.theme_labels.get(section.theme, section.theme)
+    return SectionView(
+        slug=section.slug,
+        title=section.title,
+        accent=accent,
+        items=tuple(_item(item, section.slug, tracker, tz, link_colour) for item in section.items),
+        intro_html=style_fragment(
+            section.intro_html, tracker, content=section.slug, link_color=link_colour
+        ),
+        intro_source=section.intro_html,
+        theme_label=theme_label,
+    )
+
+
+def _item(
+    item: EditionItem, content: str, tracker: Tracker, tz: ZoneInfo, link_colour: str
+) -> ItemView:
+    event = item.event
+    return ItemView(
+        title=item.title,
+        url=tracker.url(item.url, content) if item.url else None,
+        summary_html=style_fragment(
+            item.summary_html, tracker, content=content, link_color=link_colour
+        ),
+        summary_source=item.summary_html,
+        image_url=item.image_url,
+        # An image without a description is decoration: empty alt, never a missing one.
+        image_alt=item.image_alt or "",
+        kind=str(item.kind),
+        dates=event_dates(event.start, event.end, event.all_day, tz) if event else None,
+        location=event.location if event else None,
+        ics_url=event.ics_url if event else None,
+    )
