@@ -13,9 +13,8 @@ from rich.console import Console
 from rich.logging import RichHandler
 
 from varcomms import __version__
-from varcomms.cli import audience, collect, config_cmd, db, draft, edition
+from varcomms.cli import audience, collect, config_cmd, db, draft, edition, render
 from varcomms.cli import send as send_cmd
-from varcomms.cli import config_cmd, db, render
 from varcomms.cli.state import CliState, state
 from varcomms.errors import VarcommsError
 
@@ -33,10 +32,10 @@ app.command("collect")(collect.collect)
 app.add_typer(collect.items_app, name="items")
 app.add_typer(draft.app, name="draft")
 app.add_typer(edition.app, name="edition")
-app.add_typer(audience.app, name="audience")
-app.add_typer(send_cmd.app, name="send")
 app.command("render")(render.render_command)
 app.command("preview")(render.preview_command)
+app.add_typer(audience.app, name="audience")
+app.add_typer(send_cmd.app, name="send")
 
 
 def _version(value: bool) -> None:
