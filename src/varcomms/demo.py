@@ -1,10 +1,13 @@
 """`varcomms demo`: the real pipeline on the bundled samples, in a folder of its own.
 
-collect → draft → approve → render → import the sample audience → send through the
-`outbox` provider. Every step is the library function the CLI and the scheduler use; the
-demo only chooses a folder, a date inside the samples' period (end of January 2022) and a
-signing key of its own, so it runs offline, without an account, on a fresh clone.
-Running it again reuses the folder: the ledger makes sure nobody gets a second copy.
+collect → draft → (the demo plays the editors: writes the voorwoord, signs off for VAR
+and RIEC) → render → import the sample audience → send through the `outbox` provider.
+Every step is the library function the CLI and the scheduler call; the demo only
+chooses a folder, a date inside the samples' period (the end of January 2022) and a
+signing key of its own, so it runs offline and without an account on a fresh clone.
+
+Running it again reuses the folder: collect finds nothing new, the edition is already
+sent, and the send ledger guarantees that nobody gets a second copy.
 """
 
 from __future__ import annotations
@@ -12,42 +15,74 @@ from __future__ import annotations
 import secrets as secrets_module
 import shutil
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from rich.console import Console
-
 from varcomms import audience, editions, render, sources
+from varcomms.audience import ImportReport
 from varcomms.clock import Clock, ShiftedClock
 from varcomms.config import Config, Secrets
 from varcomms.context import Context
-from varcomms.delivery import send_edition
-from varcomms.errors import VarcommsError
-from varcomms.models import EditionStatus
+from varcomms.delivery import SendReport, send_edition, send_status
+from varcomms.errors import NotFoundError
+from varcomms.models import Edition, EditionStatus
+from varcomms.render import RenderOutput
+from varcomms.sources import CollectProgress, CollectReport
 
 DEMO_EDITION = "2022-01"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # The samples describe January 2022; the demo lives on its last working day.
 DEMO_NOW = datetime(2022, 1, 31, 10, 0, tzinfo=AMSTERDAM)
 DEMO_PLANNED = datetime(2022, 2, 1, 9, 0, tzinfo=AMSTERDAM)
+SAMPLE_AUDIENCE = "sample-subscribers.csv"
+
+# What the demo's "editor" writes as voorwoord; a real editor writes intro.md by hand.
+DEMO_VOORWOORD = """\
+Dit is een demonstratie van varcomms. Deze nieuwsbrief is zojuist samengesteld uit de
+voorbeeldbronnen die bij het programma horen: het nieuws van de VeiligheidsAlliantie en
+het RIEC Rotterdam, de agenda voor 2022 en de politiecampagnes tegen babbeltrucs en
+nepagenten.
+
+Alle ontvangers zijn fictief. De berichten zijn niet verstuurd, maar als bestanden
+bewaard, zodat u kunt zien wat elke lezer zou ontvangen: alleen de thema's die hij of
+zij heeft gekozen.
+
+De redactie van VAR en RIEC
+"""
+
+
+@dataclass
+class DemoProgress:
+    """Where the demo reports progress (the CLI passes rich bars; tests pass nothing)."""
+
+    collect: CollectProgress | None = None
+    send: Callable[[int], None] | None = None
+    step: Callable[[str], None] = lambda _message: None
 
 
 @dataclass
 class DemoReport:
     folder: Path
-    collected: Any
-    edition_id: str
-    imported: Any
-    rendered: Any
-    sent: Any
-    seconds: float
+    collected: CollectReport
+    edition: Edition
+    rendered: RenderOutput
+    imported: ImportReport
+    sent: SendReport | None
+    # Per ledger state (sent, failed, …) after the run: the whole send, earlier runs too.
+    ledger: dict[str, int] = field(default_factory=dict)
+    per_variant: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def outbox(self) -> Path:
+        return self.folder / "outbox"
 
 
 def demo_config(base: Config, folder: Path) -> Config:
-    """The project's configuration with every writable path moved into ``folder``."""
+    """The project's configuration with everything it writes moved into ``folder``."""
     paths = base.paths.model_copy(
         update={"data": folder / "data", "newsletters": folder / "newsletters"}
     )
@@ -56,7 +91,7 @@ def demo_config(base: Config, folder: Path) -> Config:
     return base.model_copy(update={"paths": paths, "provider": provider, "database_url": None})
 
 
-def _signing_key(folder: Path, secrets: Secrets) -> Secrets:
+def _with_signing_key(folder: Path, secrets: Secrets) -> Secrets:
     """The environment's key if set; otherwise one made for this demo folder only."""
     if secrets.get("signing_key"):
         return secrets
@@ -73,46 +108,65 @@ def run_demo(
     folder: Path,
     *,
     secrets: Secrets,
-    console: Console,
+    progress: DemoProgress | None = None,
     fresh: bool = False,
     clock: Clock | None = None,
 ) -> DemoReport:
+    """Run the pipeline on the samples into ``folder`` and report what happened."""
     started = time.perf_counter()
+    progress = progress or DemoProgress()
     folder = folder.absolute()
     if fresh and folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
     ctx = Context(
         config=demo_config(config, folder),
-        secrets=_signing_key(folder, secrets),
+        secrets=_with_signing_key(folder, secrets),
         clock=clock or ShiftedClock(DEMO_NOW),
-        console=console,
     )
     try:
-        collected = sources.collect(ctx)
+        progress.step("collecting the sample sources")
+        collected = sources.collect(ctx, progress=progress.collect)
+        progress.step(f"drafting edition {DEMO_EDITION}")
         edition = _draft_and_approve(ctx)
+        progress.step("rendering every variant")
         rendered = render.render_edition(ctx.config, edition, folder / "render")
-        imported = audience.import_csv(ctx, config.audiences_dir / "sample-subscribers.csv")
-        sent = send_edition(ctx, edition.id, yes=True)
+        progress.step("importing the sample audience")
+        imported = audience.import_csv(
+            ctx,
+            config.audiences_dir / SAMPLE_AUDIENCE,
+            rejects_path=folder / "data" / "sample-subscribers.rejects.csv",
+        )
+        sent = None
+        if edition.status is not EditionStatus.SENT:
+            progress.step("sending through the outbox provider")
+            sent = send_edition(ctx, edition.id, progress=progress.send)
+            edition = editions.load_edition(ctx.config, edition.id)
+        status = send_status(ctx, edition.id)
     finally:
         ctx.close()
     return DemoReport(
         folder=folder,
         collected=collected,
-        edition_id=edition.id,
-        imported=imported,
+        edition=edition,
         rendered=rendered,
+        imported=imported,
         sent=sent,
+        ledger=dict(status.states),
+        per_variant={key: sum(states.values()) for key, states in status.per_variant.items()},
         seconds=time.perf_counter() - started,
     )
 
 
-def _draft_and_approve(ctx: Context):  # type: ignore[no-untyped-def]
+def _draft_and_approve(ctx: Context) -> Edition:
+    """Draft the demo edition once; play both editors when it still needs them."""
     try:
         edition = editions.load_edition(ctx.config, DEMO_EDITION)
-    except VarcommsError:
+    except NotFoundError:
         edition = editions.draft_new(ctx, DEMO_EDITION, planned=DEMO_PLANNED)
+        intro = ctx.config.newsletters_dir / DEMO_EDITION / "intro.md"
+        intro.write_text(DEMO_VOORWOORD, encoding="utf-8")
     if edition.status in (EditionStatus.DRAFT, EditionStatus.REVIEW):
-        editions.approve(ctx, edition.id, "var", "Demo redactie VAR")
-        edition = editions.approve(ctx, edition.id, "riec", "Demo redactie RIEC")
-    return editions.load_edition(ctx.config, edition.id)
+        editions.approve(ctx, DEMO_EDITION, "var", "Demo: redactie VAR")
+        editions.approve(ctx, DEMO_EDITION, "riec", "Demo: redactie RIEC")
+    return editions.load_edition(ctx.config, DEMO_EDITION)

@@ -6,16 +6,15 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from varcomms import pool, sources
+from varcomms.cli.progress import CollectBar
 from varcomms.cli.state import JsonOption, print_json, state
 from varcomms.config import Config
 from varcomms.errors import InputError, SourceError
 from varcomms.models import Item, ItemKind, ItemStatus
-from varcomms.sources import CollectReport, SourceReport, SourceStatus
+from varcomms.sources import CollectReport, SourceStatus
 
 items_app = typer.Typer(
     help="List, inspect, skip and re-tag items in the pool.", no_args_is_help=True
@@ -40,36 +39,6 @@ def _parse_when(value: str | None) -> datetime | date | None:
         ) from None
 
 
-class _Bar:
-    """Collect progress as a rich bar on stderr (nothing when it is not a terminal)."""
-
-    def __init__(self, console: Console) -> None:
-        self._progress = Progress(
-            TextColumn("collecting"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=not console.is_terminal,
-        )
-        self._task = self._progress.add_task("", total=None)
-
-    def __enter__(self) -> _Bar:
-        self._progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._progress.stop()
-
-    def start(self, total: int) -> None:
-        self._progress.update(self._task, total=total)
-
-    def advance(self, report: SourceReport) -> None:
-        self._progress.update(self._task, advance=1, description=report.name)
-
-
 def collect(
     ctx: typer.Context,
     source: Annotated[
@@ -86,7 +55,7 @@ def collect(
     cli = state(ctx)
     when = _parse_when(since)
     context = cli.context()
-    with _Bar(cli.stderr) as bar:
+    with CollectBar(cli.stderr) as bar:
         report = sources.collect(context, only=source or None, since=when, progress=bar)
     if as_json:
         print_json(ctx, report.to_dict())

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 
 from varcomms import __version__
-from varcomms.cli import audience, collect, config_cmd, db, draft, edition, render
+from varcomms.cli import audience, collect, config_cmd, db, demo, draft, edition, render
 from varcomms.cli import send as send_cmd
 from varcomms.cli.state import CliState, state
 from varcomms.errors import VarcommsError
@@ -36,6 +36,7 @@ app.command("render")(render.render_command)
 app.command("preview")(render.preview_command)
 app.add_typer(audience.app, name="audience")
 app.add_typer(send_cmd.app, name="send")
+app.command("demo")(demo.demo)
 
 
 def _version(value: bool) -> None:

@@ -6,10 +6,10 @@ from typing import Annotated
 
 import click
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from typer.core import TyperGroup
 
+from varcomms.cli.progress import count_bar
 from varcomms.cli.state import JsonOption, print_json, state
 from varcomms.delivery import (
     SendReport,
@@ -122,16 +122,7 @@ def send(
             raise VarcommsError(
                 "not sent: the send was not confirmed", hint="--yes skips the question"
             )
-    with Progress(
-        TextColumn("[bold]sending"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=cli.stderr,
-        transient=True,
-        disable=as_json,
-    ) as bar:
-        task = bar.add_task("send", total=summary.recipients)
+    with count_bar(cli.stderr, "sending", summary.recipients, disable=as_json) as advance:
         report = send_edition(
             context,
             edition,
@@ -139,7 +130,7 @@ def send(
             dry_run=dry_run,
             test_to=addresses,
             resume=resume,
-            progress=lambda n: bar.advance(task, n),
+            progress=advance,
         )
     if as_json:
         print_json(ctx, report.to_dict())

@@ -5,12 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -18,15 +14,23 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from varcomms.errors import StoreError
 from varcomms.store.schema import metadata
 
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 __all__ = ["Store", "metadata"]
 
 
-def _alembic_config(connection: Connection) -> AlembicConfig:
+# Alembic is imported only when the schema is checked or changed: it costs a noticeable
+# part of the CLI's start-up, and most commands find the schema current.
+def _alembic_config(connection: Connection | None = None) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["connection"] = connection
+    if connection is not None:
+        config.attributes["connection"] = connection
     return config
 
 
@@ -67,20 +71,24 @@ class Store:
         return self.engine.dialect.name
 
     def current_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
         with self.engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
 
     @staticmethod
     def head_revision() -> str | None:
-        config = AlembicConfig()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        return ScriptDirectory.from_config(config).get_current_head()
+        from alembic.script import ScriptDirectory
+
+        return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
     def upgrade(self, revision: str = "head") -> str | None:
         """Apply pending migrations; cheap when the schema is already current."""
         try:
             if revision == "head" and self.current_revision() == self.head_revision():
                 return self.head_revision()
+            from alembic import command
+
             with self.engine.begin() as connection:
                 command.upgrade(_alembic_config(connection), revision)
         except OperationalError as err:
