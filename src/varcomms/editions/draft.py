@@ -41,7 +41,8 @@ from varcomms.errors import InputError, StateError
 from varcomms.models import Edition, EditionStatus
 
 NUMBERED_ID = re.compile(r"^(\d{4})-(\d{1,3})$")
-INTRO_PLACEHOLDER = "Beste lezer,\n\nTODO: schrijf hier het voorwoord.\n"
+# The templates greet the reader by name ("Beste …,"): the voorwoord starts after that.
+INTRO_PLACEHOLDER = "TODO: schrijf hier het voorwoord.\n"
 
 
 @dataclass(frozen=True)
