@@ -69,6 +69,23 @@ def test_representative_variants_cover_every_theme_and_the_largest() -> None:
     assert set(keys) == {variant.key for variant in variants_of(edition)}
 
 
+def test_representative_variants_stay_bounded_with_many_themes() -> None:
+    from tests.render.conftest import load_fixture_edition
+
+    edition = load_fixture_edition()
+    (themed,) = edition.themed_sections
+    themes = ["ondermijning", "mensenhandel", "privacy", "monitoring"]
+    extra = tuple(
+        themed.model_copy(update={"slug": f"thema-{theme}", "theme": theme}) for theme in themes
+    )
+    edition = edition.model_copy(update={"sections": edition.sections + extra})
+    assert len(variants_of(edition)) == 2**5
+    keys = [variant.key for variant in representative_variants(edition)]
+    # General, one per theme, and all five together: 7 of the 32.
+    assert len(keys) == 7 and keys[0] == "algemeen"
+    assert keys[-1] == "+".join(sorted(["cyber", *(f"thema-{theme}" for theme in themes)]))
+
+
 def test_render_error_in_every_variant_is_reported_once(project: Path) -> None:
     override_intro(project, *PALE_GREETING)
     report = lint_edition(context(project), "2022-01")
@@ -101,7 +118,7 @@ def test_template_error_names_the_template_and_line(project: Path) -> None:
     override_intro(project, "<mj-column>", "<mj-column>\n{% if %}")
     report = lint_edition(context(project), "2022-01")
     (broken,) = [f for f in report.findings if f.code == "render-template"]
-    assert (broken.severity, broken.file, broken.line) == ("error", "intro.mjml.j2", 3)
+    assert (broken.severity, broken.file, broken.line) == ("error", "partials/intro.mjml.j2", 3)
     assert broken.message.endswith("(every variant)")
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from varcomms.config import Config
 from varcomms.errors import InputError
 from varcomms.models import Edition
 from varcomms.render.checks import Level, check_html
-from varcomms.render.environment import forget_templates
+from varcomms.render.environment import PACKAGED_TEMPLATES, forget_templates
 from varcomms.render.pipeline import email_html, mjml_document, strip_marks, text_part
 from varcomms.render.variants import Variant, variant_for
 
@@ -85,7 +86,7 @@ def _findings(
         html = strip_marks(email_html(config, name, document, context))
         text_part(config, edition, context)  # its template errors count too
     except InputError as err:
-        template = err.path.name if err.path is not None else None
+        template = _template_name(config, err.path) if err.path is not None else None
         message = err.message
         if err.path is not None:
             where = f"{err.path}:{err.line}: " if err.line is not None else f"{err.path}: "
@@ -95,3 +96,11 @@ def _findings(
         (finding.level, finding.rule, finding.message, None, None)
         for finding in check_html(html, config.render)
     ]
+
+
+def _template_name(config: Config, path: Path) -> str:
+    """``partials/intro.mjml.j2``: the name a project override would have."""
+    for folder in (config.templates_dir, PACKAGED_TEMPLATES):
+        if path.is_relative_to(folder):
+            return path.relative_to(folder).as_posix()
+    return path.name
