@@ -94,7 +94,7 @@ def test_lint_checks_every_link_once_concurrently(ctx: Context, sample: Path, si
     collect = ctx.config.collect.model_copy(update={"per_host": 4})
     ctx.config = ctx.config.model_copy(update={"collect": collect})
     report = lint_edition(ctx, "2022-01", check_links=True, link_timeout=1.0)
-    assert report.links_checked == 13
+    assert report.links_checked == 14  # 13 item links and one .ics
     broken = [f for f in report.findings if f.code == "link-broken"]
     assert [(f.file, f.line) for f in broken] == [("nieuws.md", 14)]
     assert "HTTP 404" in broken[0].message

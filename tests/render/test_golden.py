@@ -42,3 +42,32 @@ def test_sample_edition_matches_golden_files(config: Config, edition: Edition, k
     _compare(f"{key}.html", normalise_html(email.html))
     _compare(f"{key}.txt", email.text)
     _compare(f"{key}.web.html", normalise_html(email.web_html))
+
+
+# -- the real sample edition, as editors see it in newsletters/2022-01/ -------------------
+
+SAMPLE_ID = "2022-01"
+SAMPLE_VARIANTS = ["algemeen", "thema-verward-gedrag"]
+
+
+@pytest.fixture
+def sample_edition(config: Config) -> Edition:
+    from varcomms.editions import load_edition
+
+    return load_edition(config, SAMPLE_ID)
+
+
+def test_sample_edition_has_the_expected_variants(sample_edition: Edition) -> None:
+    assert [variant.key for variant in variants_of(sample_edition)] == SAMPLE_VARIANTS
+
+
+@pytest.mark.parametrize("key", SAMPLE_VARIANTS)
+def test_real_sample_edition_matches_golden_files(
+    config: Config, sample_edition: Edition, key: str
+) -> None:
+    variant = next(v for v in variants_of(sample_edition) if v.key == key)
+    email = render_variant(config, sample_edition, variant)
+    assert not [w for w in email.warnings if w.startswith("error")], email.warnings
+    _compare(f"{SAMPLE_ID}/{key}.html", normalise_html(email.html))
+    _compare(f"{SAMPLE_ID}/{key}.txt", email.text)
+    _compare(f"{SAMPLE_ID}/{key}.web.html", normalise_html(email.web_html))

@@ -27,3 +27,11 @@ def test_wrapping_never_breaks_urls_or_placeholders() -> None:
 def test_headings_and_tidy() -> None:
     assert heading("Agenda") == "AGENDA\n======"
     assert tidy("a  \n\n\n\nb\n") == "a\n\nb\n"
+
+
+def test_source_line_breaks_are_spaces_but_br_breaks() -> None:
+    # Markdown keeps the editor's line breaks inside a paragraph; readers should not.
+    html = "<p>Een alinea die de redacteur\nover twee regels schreef.<br>\nNieuwe regel.</p>"
+    assert html_to_text(html, width=200) == (
+        "Een alinea die de redacteur over twee regels schreef.\nNieuwe regel."
+    )

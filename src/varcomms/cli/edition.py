@@ -15,9 +15,7 @@ from varcomms.cli.state import JsonOption, print_json, state
 from varcomms.editions import (
     LintReport,
     VoidedSignOff,
-    approve,
     check_signoffs,
-    lint_edition,
     list_editions,
     read_folder,
     reopen,
@@ -27,6 +25,7 @@ from varcomms.editions import (
 from varcomms.editions.signoff import ROLE_LABELS
 from varcomms.errors import InputError, VarcommsError
 from varcomms.models import EditionStatus
+from varcomms.review import approve, lint_edition
 
 app = typer.Typer(help="Review, lint and sign off editions.", no_args_is_help=True)
 
@@ -165,7 +164,7 @@ def lint(
     ] = 10.0,
     as_json: bool = JsonOption,
 ) -> None:
-    """Check an edition's content; exits 1 when there are errors."""
+    """Check an edition's content and its rendered email; exits 1 when there are errors."""
     report = lint_edition(
         state(ctx).context(), edition_id, check_links=check_links, link_timeout=timeout
     )
@@ -193,7 +192,7 @@ def approve_cmd(
         str | None, typer.Option("--by", help="Who signs (default: your user name).")
     ] = None,
 ) -> None:
-    """Sign off an edition (or the RIEC section). Lint errors block a sign-off."""
+    """Sign off an edition (or the RIEC section). Lint and render errors block a sign-off."""
     role = role.lower()
     if role not in ROLE_LABELS:
         raise InputError(f"--as {role}: sign as 'var' or 'riec'")

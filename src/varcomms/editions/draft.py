@@ -41,7 +41,7 @@ from varcomms.errors import InputError, StateError
 from varcomms.models import Edition, EditionStatus
 
 NUMBERED_ID = re.compile(r"^(\d{4})-(\d{1,3})$")
-# The greeting ("Beste <naam>,") is added per recipient by the template, not written here.
+# The templates greet the reader by name ("Beste …,"): the voorwoord starts after that.
 INTRO_PLACEHOLDER = "TODO: schrijf hier het voorwoord.\n"
 
 

@@ -23,6 +23,7 @@ _BLOCK_END = re.compile(
 )
 _TAG = re.compile(r"<[^>]+>")
 _PARAGRAPHS = re.compile(r"\n\s*\n+")
+_SOURCE_BREAK = re.compile(r"[ \t]*\n\s*")
 
 
 def html_to_text(fragment: str, *, width: int = WIDTH) -> str:
@@ -38,7 +39,10 @@ def html_to_text(fragment: str, *, width: int = WIDTH) -> str:
             return label or url
         return f"{label} ({url})"
 
-    text = _LINK.sub(link, fragment)
+    # A line break in the HTML source is a space (Markdown's soft break); only <br>,
+    # blocks and list items break a line of text.
+    text = _SOURCE_BREAK.sub(" ", fragment)
+    text = _LINK.sub(link, text)
     text = _BREAK.sub("\n", text)
     text = _LIST.sub("\n\n", text)
     text = _ITEM_END.sub("", text)
