@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from varcomms import audience, editions, render, sources
+from varcomms import audience, editions, render, review, sources
 from varcomms.audience import ImportReport
 from varcomms.clock import Clock, ShiftedClock
 from varcomms.config import Config, Secrets
@@ -167,6 +167,6 @@ def _draft_and_approve(ctx: Context) -> Edition:
         intro = ctx.config.newsletters_dir / DEMO_EDITION / "intro.md"
         intro.write_text(DEMO_VOORWOORD, encoding="utf-8")
     if edition.status in (EditionStatus.DRAFT, EditionStatus.REVIEW):
-        editions.approve(ctx, DEMO_EDITION, "var", "Demo: redactie VAR")
-        editions.approve(ctx, DEMO_EDITION, "riec", "Demo: redactie RIEC")
+        review.approve(ctx, DEMO_EDITION, "var", "Demo: redactie VAR")
+        review.approve(ctx, DEMO_EDITION, "riec", "Demo: redactie RIEC")
     return editions.load_edition(ctx.config, DEMO_EDITION)
