@@ -13,9 +13,12 @@ import random
 import secrets
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 
+from varcomms.audience import erasure_key
 from varcomms.context import Context
 from varcomms.delivery.ledger import Ledger
+from varcomms.delivery.lock import send_lock
 from varcomms.delivery.loop import Progress, SendLoop, run_loop
 from varcomms.delivery.mime import MimeTemplate
 from varcomms.delivery.personalise import ONE_CLICK, Personaliser
@@ -29,7 +32,6 @@ from varcomms.delivery.providers import (
 )
 from varcomms.delivery.providers.outbox import OutboxProvider
 from varcomms.delivery.report import SendReport
-from varcomms.delivery.suppression import Suppressions
 from varcomms.delivery.throttle import RateLimiter
 from varcomms.errors import StateError
 from varcomms.models import DeliveryState, Recipient, RenderedEmail
@@ -99,6 +101,40 @@ def deliver(
     one ledger row per person for the edition; ``resume`` continues the edition's last
     send after a crash or pause. Test sends and dry runs keep their own rows.
     """
+    # A real send holds the edition's lock from the check for an earlier send to the end.
+    lock: AbstractContextManager[None] = (
+        nullcontext() if is_test or dry_run else send_lock(ctx.store, edition_id)
+    )
+    with lock:
+        return _deliver(
+            ctx,
+            edition_id=edition_id,
+            variants=variants,
+            recipients=recipients,
+            segment=segment,
+            is_test=is_test,
+            resume=resume,
+            dry_run=dry_run,
+            provider=provider,
+            progress=progress,
+            rng=rng,
+        )
+
+
+def _deliver(
+    ctx: Context,
+    *,
+    edition_id: str,
+    variants: Mapping[str, RenderedEmail],
+    recipients: Iterable[Recipient],
+    segment: str | None,
+    is_test: bool,
+    resume: bool,
+    dry_run: bool,
+    provider: Provider | None,
+    progress: Progress | None,
+    rng: random.Random | None,
+) -> SendReport:
     rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
     ledger = Ledger(ctx.store, ctx.clock)
     send_id = new_send_id(edition_id, ctx)
@@ -107,12 +143,18 @@ def deliver(
     if not scoped:
         previous = ledger.latest_send(edition_id)
         if previous is not None:
+            if not resume and previous.status == "finished":
+                raise StateError(
+                    f"edition {edition_id!r} was already sent (send {previous.id}); "
+                    "nothing was sent again",
+                    hint=f"`varcomms send status {edition_id}` shows who got it",
+                )
             if not resume:
                 raise StateError(
-                    f"edition {edition_id!r} was already sent "
-                    f"(send {previous.id}, {previous.status})",
-                    hint=f"see `varcomms send status {edition_id}`; continue an unfinished send "
-                    "with --resume",
+                    f"edition {edition_id!r} has an unfinished send "
+                    f"({previous.id}, {previous.status}); nothing was sent",
+                    hint=f"continue it with `varcomms send {edition_id} --resume`; "
+                    f"`varcomms send status {edition_id}` shows how far it got",
                 )
             send_id, resumed = previous.id, True
     if provider is None:
@@ -164,7 +206,7 @@ def deliver(
                 for key, rendered in variants.items()
             },
             personaliser=Personaliser(ctx.config, signer, edition_id),
-            suppressions=Suppressions.load(ctx.store),
+            erasure_key=erasure_key(ctx),
             limiter=RateLimiter(ctx.config.delivery.rate_per_second, ctx.clock),
             rng=rng,
             progress=progress,
