@@ -12,25 +12,37 @@ from typing import TYPE_CHECKING, Any
 
 from varcomms.context import Context
 from varcomms.delivery.ledger import Ledger
-from varcomms.delivery.personalise import normalise_address
 from varcomms.delivery.providers import Requirements, make_provider
 from varcomms.delivery.report import SendReport, SendSummary
 from varcomms.delivery.send import Progress, deliver
-from varcomms.delivery.suppression import Suppressions
 from varcomms.errors import StateError
-from varcomms.models import EditionStatus, Recipient
+from varcomms.models import DeliveryState, EditionStatus, Recipient
 from varcomms.tokens import TokenSigner
 
 if TYPE_CHECKING:
     from varcomms.models import Edition
 
 SENDABLE = (EditionStatus.APPROVED, EditionStatus.SCHEDULED, EditionStatus.SENDING)
+# What edition.yaml and --segment may say for "everyone subscribed" (no segment file).
+EVERYONE = frozenset({"all", "alle"})
+DEPARTED = "no longer in the audience (unsubscribed or suppressed since the send began)"
+
+
+def audience_name(edition: Edition, segment: str | None) -> str | None:
+    """The segment a send goes to: ``segment``, else the edition's; None is everyone."""
+    name = segment or edition.audience
+    return None if name is None or name.strip().lower() in EVERYONE else name
 
 
 def _edition(ctx: Context, edition_id: str, *, is_test: bool) -> Edition:
     from varcomms.editions import load_edition
 
     edition = load_edition(ctx.config, edition_id)
+    if not is_test and edition.status is EditionStatus.SENT:
+        raise StateError(
+            f"edition {edition_id!r} was already sent; nothing was sent again",
+            hint=f"`varcomms send status {edition_id}` shows who got it",
+        )
     if not is_test and edition.status not in SENDABLE:
         raise StateError(
             f"edition {edition_id!r} is {edition.status}, not approved",
@@ -55,7 +67,7 @@ def _audience(
         return
     from varcomms.audience import iter_recipients, load_segment
 
-    name = segment or edition.audience
+    name = audience_name(edition, segment)
     chosen = load_segment(ctx.config, name) if name else None
     for subscriber in iter_recipients(ctx.store, chosen):
         variant = variant_for(edition, subscriber.themes)
@@ -98,9 +110,18 @@ def plan_send(
         rate_per_second=ctx.config.delivery.rate_per_second,
         is_test=is_test,
     )
-    suppressions = Suppressions.load(ctx.store)
+    from varcomms.audience import count_suppressed, load_segment, suppressed_among
+
+    suppressed: set[str] = set()
+    if is_test:
+        suppressed = set(suppressed_among(ctx.store, test_to))
+    else:
+        # The audience leaves suppressed people out; count them apart for the summary.
+        name = audience_name(edition, segment)
+        chosen = load_segment(ctx.config, name) if name else None
+        summary.suppressed = count_suppressed(ctx.store, chosen)
     for recipient, _ in _audience(ctx, edition, segment, test_to):
-        if suppressions.reason(normalise_address(recipient.email)):
+        if recipient.email in suppressed:
             summary.suppressed += 1
         else:
             summary.per_variant[recipient.variant] += 1
@@ -147,12 +168,14 @@ def send_edition(
         edition_id=edition_id,
         variants=variants,
         recipients=(recipient for recipient, _ in _audience(ctx, edition, segment, test_to)),
-        segment=segment,
+        segment=audience_name(edition, segment),
         is_test=is_test,
         resume=resume,
         dry_run=dry_run,
         progress=progress,
     )
+    if real and report.status == "incomplete":
+        _settle_departed(ctx, edition, segment, report)
     if real and report.status == "finished":
         from varcomms.editions import set_status
 
@@ -160,4 +183,30 @@ def send_edition(
     return report
 
 
-__all__ = ["check_setup", "plan_send", "send_edition"]
+def _settle_departed(
+    ctx: Context, edition: Edition, segment: str | None, report: SendReport
+) -> None:
+    """Rows left ``pending`` after a full pass belong to people the audience no longer
+    holds (they left between an interrupted run and its resume) or to messages the
+    provider kept deferring. The first are owed nothing: mark them suppressed, so the
+    send can finish instead of staying incomplete for ever."""
+    from varcomms.audience import load_segment, still_recipients
+
+    ledger = Ledger(ctx.store, ctx.clock)
+    rows = ledger.unsent(report.send_id)
+    if not rows:
+        return
+    name = audience_name(edition, segment)
+    chosen = load_segment(ctx.config, name) if name else None
+    staying = still_recipients(ctx.store, [sid for _, sid in rows if sid is not None], chosen)
+    departed = [row_id for row_id, sid in rows if sid is None or sid not in staying]
+    if not departed:
+        return
+    ledger.mark_suppressed(departed, DEPARTED)
+    report.suppressed += len(departed)
+    left = ledger.count_states(report.send_id).get(DeliveryState.PENDING.value, 0)
+    report.status = "incomplete" if left else "finished"
+    ledger.set_send_status(report.send_id, report.status)
+
+
+__all__ = ["audience_name", "check_setup", "plan_send", "send_edition"]
