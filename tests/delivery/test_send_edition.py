@@ -22,13 +22,14 @@ from tests.conftest import ROOT
 from tests.delivery.conftest import SIGNING_KEY, parse
 from varcomms import render
 from varcomms.audience import import_csv, iter_recipients, load_segment, suppress
+from varcomms.config import load_secrets
 from varcomms.context import Context
 from varcomms.delivery import plan_send, send_edition, send_status
 from varcomms.delivery.lock import send_lock
 from varcomms.delivery.providers import Batch
 from varcomms.delivery.providers.outbox import INDEX_NAME, OutboxProvider
 from varcomms.editions import approve, lint_edition, load_edition
-from varcomms.errors import StateError
+from varcomms.errors import StateError, VarcommsError
 from varcomms.models import EditionStatus, Subscriber
 from varcomms.store.schema import deliveries, subscribers
 from varcomms.tokens import TokenSigner
@@ -287,3 +288,22 @@ def test_a_second_process_cannot_send_the_same_edition_at_once(real: Context) ->
     assert (
         real.config.resolve(real.config.provider.outbox.directory) / EDITION / INDEX_NAME
     ).exists()
+
+
+def test_an_edit_after_approval_voids_it_and_nothing_is_sent(real: Context) -> None:
+    ctx = approved(real)
+    intro = ctx.config.newsletters_dir / EDITION / "intro.md"
+    intro.write_text(intro.read_text(encoding="utf-8") + "\nNog een zin.\n", encoding="utf-8")
+    with pytest.raises(StateError, match="changed after its var sign-off") as refused:
+        send_edition(ctx, EDITION)
+    assert "edition approve" in (refused.value.hint or "")
+    assert outbox(ctx) == []
+
+
+def test_a_send_refused_at_set_up_leaves_the_edition_approved(real: Context) -> None:
+    ctx = approved(real)
+    ctx.secrets = load_secrets({})  # no signing key: refused before anything leaves
+    with pytest.raises(VarcommsError, match="VARCOMMS_SIGNING_KEY"):
+        send_edition(ctx, EDITION)
+    assert load_edition(ctx.config, EDITION).status is EditionStatus.APPROVED
+    assert outbox(ctx) == []

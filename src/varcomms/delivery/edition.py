@@ -49,6 +49,19 @@ def _edition(ctx: Context, edition_id: str, *, is_test: bool) -> Edition:
             hint="only an approved edition goes to its audience; "
             "a test send (--test-to) can go any time",
         )
+    if not is_test and edition.status is not EditionStatus.SENDING:
+        from varcomms.editions import required_roles
+
+        # load_edition leaves out sign-offs that an edit since has voided.
+        signed = {signoff.role for signoff in edition.signoffs}
+        missing = [role for role in required_roles(edition.brands) if role not in signed]
+        if missing:
+            raise StateError(
+                f"edition {edition_id!r} was changed after its {missing[0]} sign-off; "
+                "nothing was sent",
+                hint=f"have it approved again: `varcomms edition approve {edition_id} "
+                f"--as {missing[0]}`",
+            )
     return edition
 
 
@@ -159,10 +172,15 @@ def send_edition(
         needed.setdefault(variant.key, variant)
     variants = {key: render_variant(ctx.config, edition, v) for key, v in needed.items()}
     real = not (is_test or dry_run)
-    if real and edition.status is not EditionStatus.SENDING:
-        from varcomms.editions import set_status
 
-        set_status(ctx, edition_id, EditionStatus.SENDING)
+    def mark_sending() -> None:
+        # Only once the provider, keys and lock are in place: a send refused at set-up
+        # leaves the edition approved (and reopenable), not stuck in "sending".
+        if real and edition.status is not EditionStatus.SENDING:
+            from varcomms.editions import set_status
+
+            set_status(ctx, edition_id, EditionStatus.SENDING)
+
     report = deliver(
         ctx,
         edition_id=edition_id,
@@ -173,6 +191,7 @@ def send_edition(
         resume=resume,
         dry_run=dry_run,
         progress=progress,
+        on_start=mark_sending,
     )
     if real and report.status == "incomplete":
         _settle_departed(ctx, edition, segment, report)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import random
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 
@@ -94,12 +94,14 @@ def deliver(
     provider: Provider | None = None,
     progress: Progress | None = None,
     rng: random.Random | None = None,
+    on_start: Callable[[], None] | None = None,
 ) -> SendReport:
     """Send one edition's rendered variants to ``recipients``, exactly once each.
 
     ``recipients`` is consumed once, lazily; each names its variant. A real send records
     one ledger row per person for the edition; ``resume`` continues the edition's last
     send after a crash or pause. Test sends and dry runs keep their own rows.
+    ``on_start`` runs once every check has passed, before the first message leaves.
     """
     # A real send holds the edition's lock from the check for an earlier send to the end.
     lock: AbstractContextManager[None] = (
@@ -118,6 +120,7 @@ def deliver(
             provider=provider,
             progress=progress,
             rng=rng,
+            on_start=on_start,
         )
 
 
@@ -134,6 +137,7 @@ def _deliver(
     provider: Provider | None,
     progress: Progress | None,
     rng: random.Random | None,
+    on_start: Callable[[], None] | None,
 ) -> SendReport:
     rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
     ledger = Ledger(ctx.store, ctx.clock)
@@ -169,6 +173,12 @@ def _deliver(
     provider.check(Requirements())
     signer = TokenSigner.from_secrets(ctx.secrets)
     provider.open()
+    if on_start is not None:
+        try:
+            on_start()
+        except BaseException:
+            provider.close()
+            raise
     report = SendReport(
         send_id=send_id,
         edition_id=edition_id,
