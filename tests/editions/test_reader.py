@@ -45,7 +45,8 @@ def test_sample_edition_reads_into_the_model(project: Config, sample: Path) -> N
     assert "<strong>jaarverslag 2021 en jaarplan 2022</strong>" in (
         edition.sections[0].items[0].summary_html
     )
-    assert edition.intro_html.startswith("<p>Beste lezer,</p>")
+    assert edition.intro_html.startswith("<p>Voor u ligt de eerste nieuwsbrief van 2022")
+    assert "Beste" not in edition.intro_html  # the template greets each reader by name
 
 
 def test_markdown_is_sanitised(project: Config, sample: Path) -> None:

@@ -41,7 +41,8 @@ from varcomms.errors import InputError, StateError
 from varcomms.models import Edition, EditionStatus
 
 NUMBERED_ID = re.compile(r"^(\d{4})-(\d{1,3})$")
-INTRO_PLACEHOLDER = "Beste lezer,\n\nTODO: schrijf hier het voorwoord.\n"
+# No salutation: the template greets each reader by name ("Beste Femke,") above it.
+INTRO_PLACEHOLDER = "TODO: schrijf hier het voorwoord.\n"
 
 
 @dataclass(frozen=True)
