@@ -27,3 +27,16 @@ def test_wrapping_never_breaks_urls_or_placeholders() -> None:
 def test_headings_and_tidy() -> None:
     assert heading("Agenda") == "AGENDA\n======"
     assert tidy("a  \n\n\n\nb\n") == "a\n\nb\n"
+
+
+def test_source_line_breaks_are_spaces_not_ragged_lines() -> None:
+    # Markdown keeps the editor's line breaks inside a paragraph; a reader sees one flow.
+    html = (
+        "<p>Voor u ligt de eerste nieuwsbrief van 2022, en de eerste die wij vanaf het\n"
+        "begin van het jaar samen maken.<br>Nieuwe regel.</p>"
+    )
+    assert html_to_text(html) == (
+        "Voor u ligt de eerste nieuwsbrief van 2022, en de eerste die wij vanaf\n"
+        "het begin van het jaar samen maken.\n"
+        "Nieuwe regel."
+    )

@@ -23,6 +23,8 @@ _BLOCK_END = re.compile(
 )
 _TAG = re.compile(r"<[^>]+>")
 _PARAGRAPHS = re.compile(r"\n\s*\n+")
+# A line break in the HTML source (Markdown's soft break) is only a space, as in a browser.
+_SOURCE_BREAK = re.compile(r"[ \t]*\r?\n\s*")
 
 
 def html_to_text(fragment: str, *, width: int = WIDTH) -> str:
@@ -38,7 +40,7 @@ def html_to_text(fragment: str, *, width: int = WIDTH) -> str:
             return label or url
         return f"{label} ({url})"
 
-    text = _LINK.sub(link, fragment)
+    text = _LINK.sub(link, _SOURCE_BREAK.sub(" ", fragment))
     text = _BREAK.sub("\n", text)
     text = _LIST.sub("\n\n", text)
     text = _ITEM_END.sub("", text)
