@@ -8,6 +8,7 @@ back with the standard library's parser. Runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from collections import Counter
@@ -189,6 +190,34 @@ def test_a_segment_limits_the_audience(real: Context) -> None:
     report = send_edition(ctx, EDITION, segment="riec-partners")
     assert report.sent == len(partners)
     assert {addressee(m) for m in outbox(ctx)} == set(partners)
+
+
+def test_a_resumed_segment_send_keeps_its_segment(
+    real: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = approved(real)
+    partners = audience(ctx, "riec-partners")
+    write = OutboxProvider.send_batch
+
+    def crash_halfway_through_the_first_batch(self: OutboxProvider, batch: Batch) -> Any:
+        write(self, dataclasses.replace(batch, messages=batch.messages[:5]))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(OutboxProvider, "send_batch", crash_halfway_through_the_first_batch)
+    with pytest.raises(KeyboardInterrupt):
+        send_edition(ctx, EDITION, segment="riec-partners")
+    monkeypatch.setattr(OutboxProvider, "send_batch", write)
+    written = len(outbox(ctx))  # five of each batch in flight when it crashed
+    assert 0 < written < len(partners)
+    with pytest.raises(StateError, match="went to 'riec-partners', not 'all'"):
+        send_edition(ctx, EDITION, segment="all", resume=True)
+    assert plan_send(ctx, EDITION).recipients == len(partners)
+
+    report = send_edition(ctx, EDITION, resume=True)  # no --segment: the one it began with
+
+    assert report.reconciled == written and report.status == "finished"
+    received = Counter(addressee(m) for m in outbox(ctx))
+    assert set(received) == set(partners) and set(received.values()) == {1}
 
 
 def test_audience_all_means_everyone(real: Context) -> None:

@@ -34,6 +34,24 @@ def audience_name(edition: Edition, segment: str | None) -> str | None:
     return None if name is None or name.strip().lower() in EVERYONE else name
 
 
+def _continued_segment(
+    ctx: Context, edition: Edition, segment: str | None, *, resume: bool
+) -> str | None:
+    """A resumed send keeps the audience it started with, whatever the edition says now."""
+    previous = Ledger(ctx.store, ctx.clock).latest_send(edition.id)
+    if previous is None or previous.status == "finished":
+        return segment
+    recorded = previous.segment or "all"
+    if segment is not None and audience_name(edition, segment) != previous.segment:
+        if not resume:
+            return segment  # deliver refuses this without --resume, and says so
+        raise StateError(
+            f"the send of {edition.id} being resumed went to {recorded!r}, not {segment!r}",
+            hint=f"resume it without --segment: `varcomms send {edition.id} --resume`",
+        )
+    return recorded
+
+
 def _edition(ctx: Context, edition_id: str, *, is_test: bool) -> Edition:
     from varcomms.editions import load_edition
 
@@ -117,6 +135,8 @@ def plan_send(
     edition = _edition(ctx, edition_id, is_test=is_test or dry_run)
     if not dry_run:
         check_setup(ctx)
+    if not (is_test or dry_run):
+        segment = _continued_segment(ctx, edition, segment, resume=True)
     summary = SendSummary(
         edition_id=edition_id,
         provider=ctx.config.provider.name,
@@ -163,6 +183,8 @@ def send_edition(
     """Send an edition to its audience (or to ``test_to``), each variant rendered once."""
     is_test = bool(test_to)
     edition = _edition(ctx, edition_id, is_test=is_test or dry_run)
+    if not (is_test or dry_run):
+        segment = _continued_segment(ctx, edition, segment, resume=resume)
     # Two passes over the audience: one to learn which variants are needed, one to send.
     # Both stream; neither holds the audience in memory.
     from varcomms.render import render_variant
