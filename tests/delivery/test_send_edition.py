@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from tests.conftest import ROOT
 from tests.delivery.conftest import SIGNING_KEY, parse
 from varcomms import render
-from varcomms.audience import import_csv, iter_recipients, load_segment, suppress
+from varcomms.audience import erase, import_csv, iter_recipients, load_segment, suppress
 from varcomms.config import load_secrets
 from varcomms.context import Context
 from varcomms.delivery import plan_send, send_edition, send_status
@@ -341,3 +341,22 @@ def test_a_send_refused_at_set_up_leaves_the_edition_approved(real: Context) -> 
         send_edition(ctx, EDITION)
     assert load_edition(ctx.config, EDITION).status is EditionStatus.APPROVED
     assert outbox(ctx) == []
+
+
+def test_a_test_send_never_reaches_a_suppressed_or_erased_address(real: Context) -> None:
+    ctx = real
+    complained, erased = list(audience(ctx))[:2]
+    suppress(ctx.store, complained, kind="address", reason="complaint", source=None,
+             now=ctx.clock.now())  # fmt: skip
+    erase(ctx, erased)  # only a salted hash of the address is left
+    summary = plan_send(
+        ctx, EDITION, test_to=(complained, erased, "redactie@veiligheidsalliantie.nl")
+    )
+    assert (summary.recipients, summary.suppressed) == (1, 2)
+
+    report = send_edition(
+        ctx, EDITION, test_to=(complained, erased.upper(), "redactie@veiligheidsalliantie.nl")
+    )
+
+    assert (report.sent, report.suppressed) == (1, 2)
+    assert [addressee(m) for m in outbox(ctx)] == ["redactie@veiligheidsalliantie.nl"]

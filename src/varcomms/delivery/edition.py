@@ -143,11 +143,11 @@ def plan_send(
         rate_per_second=ctx.config.delivery.rate_per_second,
         is_test=is_test,
     )
-    from varcomms.audience import count_suppressed, load_segment, suppressed_among
+    from varcomms.audience import count_suppressed, erasure_key, load_segment, suppressed_among
 
     suppressed: set[str] = set()
     if is_test:
-        suppressed = set(suppressed_among(ctx.store, test_to))
+        suppressed = set(suppressed_among(ctx.store, test_to, key=erasure_key(ctx)))
     else:
         # The audience leaves suppressed people out; count them apart for the summary.
         name = audience_name(edition, segment)
