@@ -228,7 +228,7 @@ def test_audience_all_means_everyone(real: Context) -> None:
     findings = lint_edition(ctx, EDITION).findings
     assert not [f for f in findings if f.code == "audience-unknown"]
     approved(ctx)
-    assert plan_send(ctx, EDITION, segment="all").recipients == len(audience(ctx))
+    assert plan_send(ctx, EDITION, segment="All").recipients == len(audience(ctx))
 
 
 def test_the_summary_counts_suppressed_people(real: Context) -> None:

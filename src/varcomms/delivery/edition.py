@@ -16,22 +16,20 @@ from varcomms.delivery.providers import Requirements, make_provider
 from varcomms.delivery.report import SendReport, SendSummary
 from varcomms.delivery.send import Progress, deliver
 from varcomms.errors import StateError
-from varcomms.models import DeliveryState, EditionStatus, Recipient
+from varcomms.models import DeliveryState, EditionStatus, Recipient, is_everyone
 from varcomms.tokens import TokenSigner
 
 if TYPE_CHECKING:
     from varcomms.models import Edition
 
 SENDABLE = (EditionStatus.APPROVED, EditionStatus.SCHEDULED, EditionStatus.SENDING)
-# What edition.yaml and --segment may say for "everyone subscribed" (no segment file).
-EVERYONE = frozenset({"all", "alle"})
 DEPARTED = "no longer in the audience (unsubscribed or suppressed since the send began)"
 
 
 def audience_name(edition: Edition, segment: str | None) -> str | None:
     """The segment a send goes to: ``segment``, else the edition's; None is everyone."""
     name = segment or edition.audience
-    return None if name is None or name.strip().lower() in EVERYONE else name
+    return None if is_everyone(name) else name
 
 
 def _continued_segment(
