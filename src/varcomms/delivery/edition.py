@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from varcomms.context import Context
 from varcomms.delivery.ledger import Ledger
+from varcomms.delivery.lock import send_lock
 from varcomms.delivery.providers import Requirements, make_provider
 from varcomms.delivery.report import SendReport, SendSummary
 from varcomms.delivery.send import Progress, deliver
@@ -214,7 +215,11 @@ def send_edition(
         on_start=mark_sending,
     )
     if real and report.status == "incomplete":
-        _settle_departed(ctx, edition, segment, report)
+        try:
+            with send_lock(ctx.store, edition_id):
+                _settle_departed(ctx, edition, segment, report)
+        except StateError:
+            pass  # another process took the send over; it will settle these rows itself
     if real and report.status == "finished":
         from varcomms.editions import set_status
 
