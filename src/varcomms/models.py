@@ -211,6 +211,15 @@ class SignOff(_Frozen):
     content_hash: str
 
 
+# What an edition's `audience` (or --segment) may say for "everyone subscribed": these
+# are never segment names, in edition.yaml, in the lint or in a send.
+EVERYONE = frozenset({"all", "alle"})
+
+
+def is_everyone(audience: str | None) -> bool:
+    return audience is None or audience.strip().lower() in EVERYONE | {""}
+
+
 class Edition(_Frozen):
     id: str
     number: int

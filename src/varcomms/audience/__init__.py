@@ -9,7 +9,7 @@ from .emails import InvalidAddressError, normalise_email
 from .export import export_csv
 from .importer import ImportReport, LineOutcome, Outcome, import_csv
 from .privacy import EraseReport, erase, export_person
-from .recipients import count, count_matching, iter_recipients
+from .recipients import count, count_matching, count_suppressed, iter_recipients, still_recipients
 from .segments import Segment, load_segment, load_segments, segment_names
 from .subscribers import SubscriberRecord, find_subscriber, get_subscriber, set_status
 from .suppression import (
@@ -19,6 +19,7 @@ from .suppression import (
     is_suppressed,
     list_suppressions,
     suppress,
+    suppressed_among,
 )
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "Suppression",
     "count",
     "count_matching",
+    "count_suppressed",
     "erase",
     "erasure_key",
     "export_csv",
@@ -48,5 +50,7 @@ __all__ = [
     "normalise_email",
     "segment_names",
     "set_status",
+    "still_recipients",
     "suppress",
+    "suppressed_among",
 ]

@@ -6,7 +6,7 @@ stays flat however large the audience, and no long-lived cursor holds the databa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.sql.elements import ColumnElement
@@ -57,6 +57,35 @@ def iter_recipients(
     when None) and not on the suppression list by address or domain."""
     for record in iter_records(store, recipient_condition(segment), batch_size=batch_size):
         yield record.to_model()
+
+
+def still_recipients(
+    store: Store, subscriber_ids: Iterable[int], segment: Segment | None = None
+) -> set[int]:
+    """Which of these subscribers :func:`iter_recipients` would still yield now.
+
+    Delivery asks this about people it meant to mail in an earlier, interrupted run:
+    whoever has unsubscribed, been suppressed or erased since is no longer owed a message.
+    """
+    wanted = sorted(set(subscriber_ids))
+    found: set[int] = set()
+    for start in range(0, len(wanted), 900):
+        query = select(subscribers.c.id).where(
+            recipient_condition(segment), subscribers.c.id.in_(wanted[start : start + 900])
+        )
+        with store.connect() as db:
+            found.update(db.execute(query).scalars())
+    return found
+
+
+def count_suppressed(store: Store, segment: Segment | None = None) -> int:
+    """Subscribed people in the segment whom the suppression list keeps from mail."""
+    condition = (subscribers.c.status == "subscribed") & ~not_suppressed()
+    if segment is not None:
+        condition = condition & segment.where()
+    query = select(func.count()).select_from(subscribers).where(condition)
+    with store.connect() as db:
+        return db.execute(query).scalar_one()
 
 
 def count(store: Store, segment: Segment | None = None) -> int:

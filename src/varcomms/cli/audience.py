@@ -13,6 +13,7 @@ from rich.table import Table
 from varcomms import audience
 from varcomms.cli.state import JsonOption, print_json, state
 from varcomms.errors import StateError
+from varcomms.models import is_everyone
 
 app = typer.Typer(help="Subscribers, segments, suppression and privacy.", no_args_is_help=True)
 
@@ -153,6 +154,8 @@ def count(
     """Count the recipients of a segment (subscribed and not suppressed)."""
     cli = state(ctx)
     context = cli.context()
+    if is_everyone(segment):
+        segment = None  # "all" is everyone, as in edition.yaml and `send --segment`
     chosen = audience.load_segment(context.config, segment) if segment else None
     data = {
         "segment": segment,

@@ -12,31 +12,73 @@ from typing import TYPE_CHECKING, Any
 
 from varcomms.context import Context
 from varcomms.delivery.ledger import Ledger
-from varcomms.delivery.personalise import normalise_address
+from varcomms.delivery.lock import send_lock
 from varcomms.delivery.providers import Requirements, make_provider
 from varcomms.delivery.report import SendReport, SendSummary
 from varcomms.delivery.send import Progress, deliver
-from varcomms.delivery.suppression import Suppressions
 from varcomms.errors import StateError
-from varcomms.models import EditionStatus, Recipient
+from varcomms.models import DeliveryState, EditionStatus, Recipient, is_everyone
 from varcomms.tokens import TokenSigner
 
 if TYPE_CHECKING:
     from varcomms.models import Edition
 
 SENDABLE = (EditionStatus.APPROVED, EditionStatus.SCHEDULED, EditionStatus.SENDING)
+DEPARTED = "no longer in the audience (unsubscribed or suppressed since the send began)"
+
+
+def audience_name(edition: Edition, segment: str | None) -> str | None:
+    """The segment a send goes to: ``segment``, else the edition's; None is everyone."""
+    name = segment or edition.audience
+    return None if is_everyone(name) else name
+
+
+def _continued_segment(
+    ctx: Context, edition: Edition, segment: str | None, *, resume: bool
+) -> str | None:
+    """A resumed send keeps the audience it started with, whatever the edition says now."""
+    previous = Ledger(ctx.store, ctx.clock).latest_send(edition.id)
+    if previous is None or previous.status == "finished":
+        return segment
+    recorded = previous.segment or "all"
+    if segment is not None and audience_name(edition, segment) != previous.segment:
+        if not resume:
+            return segment  # deliver refuses this without --resume, and says so
+        raise StateError(
+            f"the send of {edition.id} being resumed went to {recorded!r}, not {segment!r}",
+            hint=f"resume it without --segment: `varcomms send {edition.id} --resume`",
+        )
+    return recorded
 
 
 def _edition(ctx: Context, edition_id: str, *, is_test: bool) -> Edition:
     from varcomms.editions import load_edition
 
     edition = load_edition(ctx.config, edition_id)
+    if not is_test and edition.status is EditionStatus.SENT:
+        raise StateError(
+            f"edition {edition_id!r} was already sent; nothing was sent again",
+            hint=f"`varcomms send status {edition_id}` shows who got it",
+        )
     if not is_test and edition.status not in SENDABLE:
         raise StateError(
             f"edition {edition_id!r} is {edition.status}, not approved",
             hint="only an approved edition goes to its audience; "
             "a test send (--test-to) can go any time",
         )
+    if not is_test and edition.status is not EditionStatus.SENDING:
+        from varcomms.editions import required_roles
+
+        # load_edition leaves out sign-offs that an edit since has voided.
+        signed = {signoff.role for signoff in edition.signoffs}
+        missing = [role for role in required_roles(edition.brands) if role not in signed]
+        if missing:
+            raise StateError(
+                f"edition {edition_id!r} was changed after its {missing[0]} sign-off; "
+                "nothing was sent",
+                hint=f"have it approved again: `varcomms edition approve {edition_id} "
+                f"--as {missing[0]}`",
+            )
     return edition
 
 
@@ -55,7 +97,7 @@ def _audience(
         return
     from varcomms.audience import iter_recipients, load_segment
 
-    name = segment or edition.audience
+    name = audience_name(edition, segment)
     chosen = load_segment(ctx.config, name) if name else None
     for subscriber in iter_recipients(ctx.store, chosen):
         variant = variant_for(edition, subscriber.themes)
@@ -92,15 +134,26 @@ def plan_send(
     edition = _edition(ctx, edition_id, is_test=is_test or dry_run)
     if not dry_run:
         check_setup(ctx)
+    if not (is_test or dry_run):
+        segment = _continued_segment(ctx, edition, segment, resume=True)
     summary = SendSummary(
         edition_id=edition_id,
         provider=ctx.config.provider.name,
         rate_per_second=ctx.config.delivery.rate_per_second,
         is_test=is_test,
     )
-    suppressions = Suppressions.load(ctx.store)
+    from varcomms.audience import count_suppressed, erasure_key, load_segment, suppressed_among
+
+    suppressed: set[str] = set()
+    if is_test:
+        suppressed = set(suppressed_among(ctx.store, test_to, key=erasure_key(ctx)))
+    else:
+        # The audience leaves suppressed people out; count them apart for the summary.
+        name = audience_name(edition, segment)
+        chosen = load_segment(ctx.config, name) if name else None
+        summary.suppressed = count_suppressed(ctx.store, chosen)
     for recipient, _ in _audience(ctx, edition, segment, test_to):
-        if suppressions.reason(normalise_address(recipient.email)):
+        if recipient.email in suppressed:
             summary.suppressed += 1
         else:
             summary.per_variant[recipient.variant] += 1
@@ -129,6 +182,8 @@ def send_edition(
     """Send an edition to its audience (or to ``test_to``), each variant rendered once."""
     is_test = bool(test_to)
     edition = _edition(ctx, edition_id, is_test=is_test or dry_run)
+    if not (is_test or dry_run):
+        segment = _continued_segment(ctx, edition, segment, resume=resume)
     # Two passes over the audience: one to learn which variants are needed, one to send.
     # Both stream; neither holds the audience in memory.
     from varcomms.render import render_variant
@@ -138,21 +193,33 @@ def send_edition(
         needed.setdefault(variant.key, variant)
     variants = {key: render_variant(ctx.config, edition, v) for key, v in needed.items()}
     real = not (is_test or dry_run)
-    if real and edition.status is not EditionStatus.SENDING:
-        from varcomms.editions import set_status
 
-        set_status(ctx, edition_id, EditionStatus.SENDING)
+    def mark_sending() -> None:
+        # Only once the provider, keys and lock are in place: a send refused at set-up
+        # leaves the edition approved (and reopenable), not stuck in "sending".
+        if real and edition.status is not EditionStatus.SENDING:
+            from varcomms.editions import set_status
+
+            set_status(ctx, edition_id, EditionStatus.SENDING)
+
     report = deliver(
         ctx,
         edition_id=edition_id,
         variants=variants,
         recipients=(recipient for recipient, _ in _audience(ctx, edition, segment, test_to)),
-        segment=segment,
+        segment=audience_name(edition, segment),
         is_test=is_test,
         resume=resume,
         dry_run=dry_run,
         progress=progress,
+        on_start=mark_sending,
     )
+    if real and report.status == "incomplete":
+        try:
+            with send_lock(ctx.store, edition_id):
+                _settle_departed(ctx, edition, segment, report)
+        except StateError:
+            pass  # another process took the send over; it will settle these rows itself
     if real and report.status == "finished":
         from varcomms.editions import set_status
 
@@ -160,4 +227,30 @@ def send_edition(
     return report
 
 
-__all__ = ["check_setup", "plan_send", "send_edition"]
+def _settle_departed(
+    ctx: Context, edition: Edition, segment: str | None, report: SendReport
+) -> None:
+    """Rows left ``pending`` after a full pass belong to people the audience no longer
+    holds (they left between an interrupted run and its resume) or to messages the
+    provider kept deferring. The first are owed nothing: mark them suppressed, so the
+    send can finish instead of staying incomplete for ever."""
+    from varcomms.audience import load_segment, still_recipients
+
+    ledger = Ledger(ctx.store, ctx.clock)
+    rows = ledger.unsent(report.send_id)
+    if not rows:
+        return
+    name = audience_name(edition, segment)
+    chosen = load_segment(ctx.config, name) if name else None
+    staying = still_recipients(ctx.store, [sid for _, sid in rows if sid is not None], chosen)
+    departed = [row_id for row_id, sid in rows if sid is None or sid not in staying]
+    if not departed:
+        return
+    ledger.mark_suppressed(departed, DEPARTED)
+    report.suppressed += len(departed)
+    left = ledger.count_states(report.send_id).get(DeliveryState.PENDING.value, 0)
+    report.status = "incomplete" if left else "finished"
+    ledger.set_send_status(report.send_id, report.status)
+
+
+__all__ = ["audience_name", "check_setup", "plan_send", "send_edition"]

@@ -260,6 +260,33 @@ class Ledger:
                 for row in db.execute(query)
             ]
 
+    def unsent(self, send_id: str) -> list[tuple[int, int | None]]:
+        """Rows still ``pending`` that were never handed over: (row id, subscriber id)."""
+        query = select(deliveries.c.id, deliveries.c.subscriber_id).where(
+            deliveries.c.send_id == send_id,
+            deliveries.c.state == DeliveryState.PENDING.value,
+            deliveries.c.batch.is_(None),
+        )
+        with self.store.connect() as db:
+            return [(row.id, row.subscriber_id) for row in db.execute(query)]
+
+    def mark_suppressed(self, row_ids: Sequence[int], reason: str) -> None:
+        with self.store.begin() as db:
+            for ids in _chunks(row_ids):
+                db.execute(
+                    update(deliveries)
+                    .where(
+                        deliveries.c.id.in_(ids),
+                        deliveries.c.state == DeliveryState.PENDING.value,
+                        deliveries.c.batch.is_(None),
+                    )
+                    .values(
+                        state=DeliveryState.SUPPRESSED.value,
+                        error=reason,
+                        updated_at=self.clock.now(),
+                    )
+                )
+
     def release_uncertain(self, send_id: str) -> int:
         """Policy "resend": uncertain rows become sendable again."""
         with self.store.begin() as db:

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
+from varcomms.audience import suppressed_among
+from varcomms.audience.suppression import ErasureKey
 from varcomms.context import Context
 from varcomms.delivery.ledger import Entry, Ledger
 from varcomms.delivery.personalise import Personaliser, normalise_address, recipient_key
@@ -25,7 +27,6 @@ from varcomms.delivery.providers import (
     Provider,
 )
 from varcomms.delivery.report import SendReport
-from varcomms.delivery.suppression import Suppressions
 from varcomms.delivery.throttle import RateLimiter
 from varcomms.errors import VarcommsError
 from varcomms.models import DeliveryState, Recipient
@@ -52,7 +53,7 @@ class SendLoop:
     is_test: bool
     variants: dict[str, PreparedVariant]
     personaliser: Personaliser
-    suppressions: Suppressions
+    erasure_key: ErasureKey | None
     limiter: RateLimiter
     rng: random.Random
     progress: Progress | None
@@ -73,6 +74,13 @@ class SendLoop:
 
     def process_chunk(self, variant_key: str, chunk: list[tuple[Recipient, str]]) -> None:
         entries: list[Entry] = []
+        # The audience query already leaves suppressed people out; this check is for
+        # test addresses and for anyone suppressed after the audience was read.
+        suppressed = suppressed_among(
+            self.ctx.store,
+            (normalise_address(r.email) for r, _ in chunk),
+            key=self.erasure_key,
+        )
         for recipient, key in chunk:
             email = normalise_address(recipient.email)
             state, error = DeliveryState.PENDING, None
@@ -80,8 +88,8 @@ class SendLoop:
                 state, error = DeliveryState.FAILED, f"not an email address: {recipient.email!r}"
             elif variant_key not in self.variants:
                 state, error = DeliveryState.FAILED, f"no rendered variant {variant_key!r}"
-            elif (reason := self.suppressions.reason(email)) is not None:
-                state, error = DeliveryState.SUPPRESSED, reason
+            elif (hit := suppressed.get(email)) is not None:
+                state, error = DeliveryState.SUPPRESSED, hit.describe()
             message_id = None
             if self.provider.effective_capabilities.custom_message_id:
                 message_id = self.personaliser.message_id(key)

@@ -11,11 +11,14 @@ from __future__ import annotations
 import logging
 import random
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 
+from varcomms.audience import erasure_key
 from varcomms.context import Context
 from varcomms.delivery.ledger import Ledger
+from varcomms.delivery.lock import send_lock
 from varcomms.delivery.loop import Progress, SendLoop, run_loop
 from varcomms.delivery.mime import MimeTemplate
 from varcomms.delivery.personalise import ONE_CLICK, Personaliser
@@ -29,7 +32,6 @@ from varcomms.delivery.providers import (
 )
 from varcomms.delivery.providers.outbox import OutboxProvider
 from varcomms.delivery.report import SendReport
-from varcomms.delivery.suppression import Suppressions
 from varcomms.delivery.throttle import RateLimiter
 from varcomms.errors import StateError
 from varcomms.models import DeliveryState, Recipient, RenderedEmail
@@ -92,13 +94,51 @@ def deliver(
     provider: Provider | None = None,
     progress: Progress | None = None,
     rng: random.Random | None = None,
+    on_start: Callable[[], None] | None = None,
 ) -> SendReport:
     """Send one edition's rendered variants to ``recipients``, exactly once each.
 
     ``recipients`` is consumed once, lazily; each names its variant. A real send records
     one ledger row per person for the edition; ``resume`` continues the edition's last
     send after a crash or pause. Test sends and dry runs keep their own rows.
+    ``on_start`` runs once every check has passed, before the first message leaves.
     """
+    # A real send holds the edition's lock from the check for an earlier send to the end.
+    lock: AbstractContextManager[None] = (
+        nullcontext() if is_test or dry_run else send_lock(ctx.store, edition_id)
+    )
+    with lock:
+        return _deliver(
+            ctx,
+            edition_id=edition_id,
+            variants=variants,
+            recipients=recipients,
+            segment=segment,
+            is_test=is_test,
+            resume=resume,
+            dry_run=dry_run,
+            provider=provider,
+            progress=progress,
+            rng=rng,
+            on_start=on_start,
+        )
+
+
+def _deliver(
+    ctx: Context,
+    *,
+    edition_id: str,
+    variants: Mapping[str, RenderedEmail],
+    recipients: Iterable[Recipient],
+    segment: str | None,
+    is_test: bool,
+    resume: bool,
+    dry_run: bool,
+    provider: Provider | None,
+    progress: Progress | None,
+    rng: random.Random | None,
+    on_start: Callable[[], None] | None,
+) -> SendReport:
     rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
     ledger = Ledger(ctx.store, ctx.clock)
     send_id = new_send_id(edition_id, ctx)
@@ -107,12 +147,18 @@ def deliver(
     if not scoped:
         previous = ledger.latest_send(edition_id)
         if previous is not None:
+            if not resume and previous.status == "finished":
+                raise StateError(
+                    f"edition {edition_id!r} was already sent (send {previous.id}); "
+                    "nothing was sent again",
+                    hint=f"`varcomms send status {edition_id}` shows who got it",
+                )
             if not resume:
                 raise StateError(
-                    f"edition {edition_id!r} was already sent "
-                    f"(send {previous.id}, {previous.status})",
-                    hint=f"see `varcomms send status {edition_id}`; continue an unfinished send "
-                    "with --resume",
+                    f"edition {edition_id!r} has an unfinished send "
+                    f"({previous.id}, {previous.status}); nothing was sent",
+                    hint=f"continue it with `varcomms send {edition_id} --resume`; "
+                    f"`varcomms send status {edition_id}` shows how far it got",
                 )
             send_id, resumed = previous.id, True
     if provider is None:
@@ -127,6 +173,12 @@ def deliver(
     provider.check(Requirements())
     signer = TokenSigner.from_secrets(ctx.secrets)
     provider.open()
+    if on_start is not None:
+        try:
+            on_start()
+        except BaseException:
+            provider.close()
+            raise
     report = SendReport(
         send_id=send_id,
         edition_id=edition_id,
@@ -164,7 +216,7 @@ def deliver(
                 for key, rendered in variants.items()
             },
             personaliser=Personaliser(ctx.config, signer, edition_id),
-            suppressions=Suppressions.load(ctx.store),
+            erasure_key=erasure_key(ctx),
             limiter=RateLimiter(ctx.config.delivery.rate_per_second, ctx.clock),
             rng=rng,
             progress=progress,

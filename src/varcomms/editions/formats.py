@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from varcomms.config import Config
-from varcomms.models import EditionStatus, ItemKind
+from varcomms.models import EditionStatus, ItemKind, is_everyone
 
 EDITION_ID = re.compile(r"^[0-9a-z][0-9a-z-]*$")
 SECTION_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -171,7 +171,7 @@ class EditionFile(_File):
     @field_validator("audience")
     @classmethod
     def _audience(cls, value: str | None) -> str | None:
-        return None if value in (None, "", "all", "alle") else value
+        return None if is_everyone(value) else value
 
     @field_validator("sections")
     @classmethod
