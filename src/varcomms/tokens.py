@@ -1,10 +1,13 @@
 """Signed tokens for the links in every message: unsubscribe and preferences.
 
-A token names a subscriber by address (and id when known) and says what it is for; it
-is signed with HMAC-SHA256 under the secret ``VARCOMMS_SIGNING_KEY``, so nobody can make a
-link for someone else's address and no guessable id appears in a URL. Tokens do not
-expire: an unsubscribe link in a two-year-old newsletter must still work (the law and the
-big mailbox providers expect that). The web app verifies them with :meth:`TokenSigner.verify`.
+A token names a subscriber by id (by address only when there is no subscriber record,
+as in a test send) and says what it is for. The address is not in it: links end up in
+proxy logs and browser histories, and a public body does not put readers' addresses
+there. It is signed with HMAC-SHA256 under the secret ``VARCOMMS_SIGNING_KEY``: an id
+alone opens nothing, and nobody can make a valid link for someone else. Tokens do not
+expire: an unsubscribe link in a two-year-old newsletter must still work (the law and
+the big mailbox providers expect that). The web app verifies them with
+:meth:`TokenSigner.verify`.
 """
 
 from __future__ import annotations
@@ -33,9 +36,11 @@ class TokenError(VarcommsError):
 
 @dataclass(frozen=True, slots=True)
 class TokenClaims:
-    email: str
+    """What a token says: a subscriber id, or (without a record) the address itself."""
+
     purpose: Purpose
     subscriber_id: int | None = None
+    email: str | None = None
     edition_id: str | None = None
 
 
@@ -78,9 +83,9 @@ class TokenSigner:
         edition_id: str | None = None,
     ) -> str:
         # Short keys keep the URL short; the edition tells the web app where the click came from.
-        claims: dict[str, object] = {"e": email.strip().lower()}
-        if subscriber_id is not None:
-            claims["s"] = subscriber_id
+        claims: dict[str, object] = (
+            {"s": subscriber_id} if subscriber_id is not None else {"e": email.strip().lower()}
+        )
         if edition_id is not None:
             claims["n"] = edition_id
         payload = _b64(json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode())
@@ -96,14 +101,15 @@ class TokenSigner:
             claims = json.loads(_unb64(payload))
         except (ValueError, binascii.Error) as err:
             raise invalid from err
-        if not isinstance(claims, dict) or not isinstance(claims.get("e"), str):
+        if not isinstance(claims, dict):
             raise invalid
-        subscriber_id = claims.get("s")
-        edition_id = claims.get("n")
+        subscriber_id, email, edition_id = claims.get("s"), claims.get("e"), claims.get("n")
+        if not isinstance(subscriber_id, int) and not isinstance(email, str):
+            raise invalid
         return TokenClaims(
-            email=claims["e"],
             purpose=purpose,
             subscriber_id=subscriber_id if isinstance(subscriber_id, int) else None,
+            email=email if isinstance(email, str) else None,
             edition_id=edition_id if isinstance(edition_id, str) else None,
         )
 
