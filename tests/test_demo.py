@@ -98,3 +98,16 @@ def test_demo_cli_json(cli, tmp_path: Path) -> None:
     assert data["edition"] == {"id": "2022-01", "status": "sent"}
     assert data["sent_now"] == len(subscribed_addresses())
     assert Path(data["outbox"]).is_dir()
+
+
+def test_demo_readers_get_the_themed_sections_they_chose(demo_run) -> None:
+    folder, first, _ = demo_run
+    themed = [s for s in first.edition.all_sections if s.theme]
+    assert themed, "the sample settings should give the demo edition a themed section"
+    with (ROOT / "audiences" / "sample-subscribers.csv").open(encoding="utf-8") as handle:
+        chosen = {row["email"]: set(row["themes"].split("|")) for row in csv.DictReader(handle)}
+    index = folder / "outbox" / "2022-01" / "index.jsonl"
+    for row in map(json.loads, index.read_text(encoding="utf-8").splitlines()):
+        wanted = sorted(s.slug for s in themed if s.theme in chosen[row["to"]])
+        assert row["variant"] == ("+".join(wanted) or "algemeen")
+    assert len(first.per_variant) >= 2

@@ -13,7 +13,7 @@ from rich.console import Console
 
 from tests.conftest import ROOT
 from varcomms.clock import FakeClock
-from varcomms.config import Config, load_config
+from varcomms.config import Config, EditionSettings, load_config
 from varcomms.context import Context
 from varcomms.models import EventInfo, Item, ItemKind
 from varcomms.store import Store
@@ -25,8 +25,14 @@ JANUARY = datetime(2022, 1, 20, 10, 0, tzinfo=UTC)
 
 @pytest.fixture
 def project(tmp_path: Path) -> Config:
-    """The sample configuration with its data and newsletters folders in tmp_path."""
+    """The sample configuration with its data and newsletters folders in tmp_path.
+
+    The drafting settings are pinned to the defaults the tests were written against, so
+    tuning the sample varcomms.toml does not move what these tests expect.
+    """
     config = load_config(ROOT / "varcomms.toml")
+    pinned = EditionSettings(sections=config.editions.sections)
+    config = config.model_copy(update={"editions": pinned})
     paths = config.paths.model_copy(
         update={
             "data": tmp_path / "data",
