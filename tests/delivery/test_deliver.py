@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import random
 import re
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
 
-from tests.delivery.conftest import make_variant, parse, people
+from tests.delivery.conftest import make_variant, parse, people, with_settings
 from varcomms.context import Context
 from varcomms.delivery import deliver, send_status
 from varcomms.delivery.providers.memory import MemoryProvider, SentMessage
@@ -45,6 +47,7 @@ def test_headers_text_part_and_privacy(
     deliver(ctx, edition_id="2022-02", variants=VARIANTS, recipients=recipients, provider=memory)
     signer = TokenSigner.from_secrets(ctx.secrets)
     addresses = {r.email for r in recipients}
+    ids = {r.email: r.subscriber_id for r in recipients}
     for item in sent:
         message = parse(item.raw)
         # RFC 8058 one-click: an https link and a mailto, plus the POST marker.
@@ -54,7 +57,9 @@ def test_headers_text_part_and_privacy(
         assert mailto.startswith("mailto:afmelden@veiligheidsalliantie.nl?subject=")
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         token = https.rsplit("/", 1)[1]
-        assert signer.verify("unsubscribe", token).email == item.email
+        claims = signer.verify("unsubscribe", token)
+        assert claims.email is None  # the address stays out of the link
+        assert claims.subscriber_id == ids[item.email]
         assert re.fullmatch(
             r"<2022-02\.[0-9a-f]{24}@veiligheidsalliantie\.nl>", message["Message-ID"]
         )
@@ -200,3 +205,22 @@ def test_missing_signing_key_fails_before_anything_is_written(
     assert sent == []
     with ctx.store.connect() as db:
         assert db.execute(select(deliveries)).first() is None
+
+
+class RemoteMemoryProvider(MemoryProvider):
+    """The in-memory provider, declared remote: as if its messages left the machine."""
+
+    capabilities = replace(MemoryProvider.capabilities, remote=True)
+
+
+def test_remote_providers_are_paced_local_ones_are_not(
+    ctx: Context, sent: list[SentMessage]
+) -> None:
+    with_settings(ctx, delivery__rate_per_second=50.0)
+    local = MemoryProvider(ctx, sent=sent, rng=random.Random(7))
+    deliver(ctx, edition_id="2022-02", variants=VARIANTS, recipients=people(250), provider=local)
+    assert ctx.clock.slept == []  # an outbox or memory send has nobody to protect
+    remote = RemoteMemoryProvider(ctx, sent=sent, rng=random.Random(7))
+    deliver(ctx, edition_id="2022-03", variants=VARIANTS, recipients=people(250), provider=remote)
+    # 250 messages in batches of 100 at 50/s: the later batches wait 2 s each.
+    assert sum(ctx.clock.slept) == pytest.approx(4.0, abs=0.01)

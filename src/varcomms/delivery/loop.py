@@ -54,7 +54,7 @@ class SendLoop:
     variants: dict[str, PreparedVariant]
     personaliser: Personaliser
     erasure_key: ErasureKey | None
-    limiter: RateLimiter
+    limiter: RateLimiter | None  # None for a local provider: nothing to protect
     rng: random.Random
     progress: Progress | None
     batch_number: int
@@ -135,7 +135,8 @@ class SendLoop:
                 self.collect(block=True)
             if self.stopped:
                 return
-            self.limiter.acquire(len(part))
+            if self.limiter is not None:
+                self.limiter.acquire(len(part))
             number = self.batch_number
             self.batch_number += 1
             self.ledger.start_batch([row_id for _, row_id in part], number)

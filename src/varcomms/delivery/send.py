@@ -217,7 +217,11 @@ def _deliver(
             },
             personaliser=Personaliser(ctx.config, signer, edition_id),
             erasure_key=erasure_key(ctx),
-            limiter=RateLimiter(ctx.config.delivery.rate_per_second, ctx.clock),
+            limiter=(
+                RateLimiter(ctx.config.delivery.rate_per_second, ctx.clock)
+                if provider.effective_capabilities.remote
+                else None
+            ),
             rng=rng,
             progress=progress,
             batch_number=ledger.next_batch_number(send_id),

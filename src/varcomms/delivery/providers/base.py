@@ -50,6 +50,9 @@ class Capabilities:
     reconcile: bool = False
     # Retrying a request with the same key never sends twice.
     idempotency: bool = False
+    # Messages leave this machine: the rate limit protects the service and our sender
+    # reputation. A local provider (outbox, memory) has nobody to protect.
+    remote: bool = True
 
 
 @dataclass(frozen=True, slots=True)

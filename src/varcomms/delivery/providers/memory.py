@@ -37,7 +37,7 @@ mailbox: list[SentMessage] = []
 
 class MemoryProvider(Provider):
     name = "memory"
-    capabilities = Capabilities(max_batch=100, reconcile=True)
+    capabilities = Capabilities(max_batch=100, reconcile=True, remote=False)
 
     def __init__(
         self,

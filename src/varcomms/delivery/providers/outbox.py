@@ -34,7 +34,7 @@ def eml_name(message_id: str) -> str:
 
 class OutboxProvider(Provider):
     name = "outbox"
-    capabilities = Capabilities(max_batch=200, reconcile=True)
+    capabilities = Capabilities(max_batch=200, reconcile=True, remote=False)
 
     def __init__(
         self,
