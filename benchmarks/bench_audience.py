@@ -27,6 +27,8 @@ import time
 import uuid
 from pathlib import Path
 
+from varcomms.audience.mappings import NATIVE_COLUMNS
+
 ROOT = Path(__file__).resolve().parents[1]
 MUNICIPALITIES = [
     "Rotterdam",
@@ -53,20 +55,7 @@ rule:
 
 def write_csv(path: Path, rows: int, slugs: list[str]) -> None:
     rng = random.Random(6)
-    header = [
-        "email",
-        "name",
-        "first_name",
-        "organisation",
-        "org_type",
-        "municipality",
-        "themes",
-        "language",
-        "status",
-        "consent_source",
-        "consent_at",
-        "confirmed_at",
-    ]
+    header = list(NATIVE_COLUMNS)
     with path.open("w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(header)
