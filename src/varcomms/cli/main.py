@@ -2,41 +2,70 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from typer.core import TyperGroup
 
 from varcomms import __version__
-from varcomms.cli import audience, collect, config_cmd, db, demo, draft, edition, render
-from varcomms.cli import send as send_cmd
 from varcomms.cli.state import CliState, state
 from varcomms.errors import VarcommsError
 
+# Every command, in pipeline order: name → (module in varcomms.cli, attribute). An
+# attribute is a typer.Typer (a group) or a command function. Modules are imported only
+# when their command runs: together the stages import SQLAlchemy, pydantic, the renderer
+# and the feed parsers, and `varcomms --version` should not wait for all of them.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "config": ("config_cmd", "app"),
+    "db": ("db", "app"),
+    "collect": ("collect", "collect"),
+    "items": ("collect", "items_app"),
+    "draft": ("draft", "app"),
+    "edition": ("edition", "app"),
+    "render": ("render", "render_command"),
+    "preview": ("render", "preview_command"),
+    "audience": ("audience", "app"),
+    "send": ("send", "app"),
+    "demo": ("demo", "demo"),
+}
+
+
+class LazyCommands(TyperGroup):
+    """The root group: sub-commands come from COMMANDS, each module loaded on first use."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in COMMANDS:
+            return None
+        module_name, attribute = COMMANDS[cmd_name]
+        target = getattr(importlib.import_module(f"varcomms.cli.{module_name}"), attribute)
+        # Built exactly as app.add_typer/app.command would, inside a throwaway parent.
+        holder = typer.Typer(add_completion=False)
+        if isinstance(target, typer.Typer):
+            holder.add_typer(target, name=cmd_name)
+        else:
+            holder.command(cmd_name)(target)
+            holder.callback()(lambda: None)  # a group, so the command keeps its name
+        return typer.main.get_command(holder).commands[cmd_name]
+
+
 app = typer.Typer(
+    cls=LazyCommands,
     name="varcomms",
     help="Assemble, render and send the VAR/RIEC newsletter.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-# One line per command group, in pipeline order.
-app.add_typer(config_cmd.app, name="config")
-app.add_typer(db.app, name="db")
-app.command("collect")(collect.collect)
-app.add_typer(collect.items_app, name="items")
-app.add_typer(draft.app, name="draft")
-app.add_typer(edition.app, name="edition")
-app.command("render")(render.render_command)
-app.command("preview")(render.preview_command)
-app.add_typer(audience.app, name="audience")
-app.add_typer(send_cmd.app, name="send")
-app.command("demo")(demo.demo)
 
 
 def _version(value: bool) -> None:

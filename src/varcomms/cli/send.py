@@ -39,7 +39,7 @@ class _SendGroup(TyperGroup):
 
 app = typer.Typer(
     cls=_SendGroup,
-    help="Send an edition: `varcomms send ID [options]`; progress: `varcomms send status ID`.",
+    help="Send an edition: `varcomms send ID …`; progress: `varcomms send status ID`.",
     no_args_is_help=True,
 )
 

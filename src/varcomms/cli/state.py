@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 
-from varcomms.context import Context
+if TYPE_CHECKING:
+    from varcomms.context import Context
 
 
 @dataclass
@@ -23,6 +24,9 @@ class CliState:
 
     def context(self) -> Context:
         if self._context is None:
+            # Imported here: it pulls in the config and the database layers.
+            from varcomms.context import Context
+
             self._context = Context.from_files(self.config_path, console=self.stderr)
         return self._context
 
