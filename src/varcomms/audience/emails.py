@@ -12,6 +12,8 @@ from functools import lru_cache
 from typing import TypeVar
 
 from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import ColumnElement, Connection, any_, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
 
 T = TypeVar("T")
 
@@ -96,3 +98,16 @@ def padded(values: Iterable[T]) -> list[T]:
     if items and len(items) % 64:
         items.extend([items[-1]] * (64 - len(items) % 64))
     return items
+
+
+def among(db: Connection, column: ColumnElement[T], values: Iterable[T]) -> ColumnElement[bool]:
+    """SQL: ``column`` is one of ``values`` (a batch's worth).
+
+    On PostgreSQL the values go as one array, ``column = ANY(%s)``: one short statement
+    that psycopg prepares once, where an ``IN`` list of a thousand placeholders is
+    rendered by SQLAlchemy and parsed by psycopg again on every batch. Elsewhere a
+    padded ``IN`` list.
+    """
+    if db.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(padded(values))

@@ -15,7 +15,7 @@ from varcomms.models import OrgType, Subscriber, SubscriberStatus
 from varcomms.store import Store
 from varcomms.store.schema import subscriber_themes, subscribers
 
-from .emails import fold, padded
+from .emails import among, fold
 
 INACTIVE = frozenset({"unsubscribed", "bounced", "complained"})
 
@@ -86,7 +86,7 @@ def themes_by_id(db: Connection, ids: Sequence[int]) -> dict[int, list[str]]:
         return found
     query = (
         select(subscriber_themes.c.subscriber_id, subscriber_themes.c.theme)
-        .where(subscriber_themes.c.subscriber_id.in_(padded(ids)))
+        .where(among(db, subscriber_themes.c.subscriber_id, ids))
         .order_by(subscriber_themes.c.subscriber_id, subscriber_themes.c.theme)
     )
     for subscriber_id, theme in db.execute(query):
@@ -123,7 +123,7 @@ def records(db: Connection, rows: Iterable[Row[Any]]) -> list[SubscriberRecord]:
 def by_emails(db: Connection, emails: Sequence[str]) -> dict[str, SubscriberRecord]:
     if not emails:
         return {}
-    rows = db.execute(select(subscribers).where(subscribers.c.email.in_(padded(emails))))
+    rows = db.execute(select(subscribers).where(among(db, subscribers.c.email, emails)))
     return {record.email: record for record in records(db, rows)}
 
 

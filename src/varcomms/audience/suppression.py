@@ -33,11 +33,11 @@ from varcomms.store.schema import subscribers, suppressions
 
 from .emails import (
     InvalidAddressError,
+    among,
     domain_of,
     fold,
     normalise_domain,
     normalise_email,
-    padded,
 )
 
 SuppressionKind = Literal["address", "domain", "hash"]
@@ -121,12 +121,12 @@ def matching(
     domains = {domain_of(email) for email in emails}
     hashes = {key.hash(email): email for email in emails} if key else {}
     conditions = [
-        and_(suppressions.c.kind == "address", suppressions.c.value.in_(padded(emails))),
-        and_(suppressions.c.kind == "domain", suppressions.c.value.in_(padded(domains))),
+        and_(suppressions.c.kind == "address", among(db, suppressions.c.value, emails)),
+        and_(suppressions.c.kind == "domain", among(db, suppressions.c.value, domains)),
     ]
     if hashes:
         conditions.append(
-            and_(suppressions.c.kind == "hash", suppressions.c.value.in_(padded(hashes)))
+            and_(suppressions.c.kind == "hash", among(db, suppressions.c.value, hashes))
         )
     by_address: dict[str, Suppression] = {}
     by_domain: dict[str, Suppression] = {}
@@ -258,7 +258,7 @@ def add_address_suppressions(
         db.execute(
             select(suppressions.c.value).where(
                 suppressions.c.kind == "address",
-                suppressions.c.value.in_(padded(address for address, _ in entries)),
+                among(db, suppressions.c.value, [address for address, _ in entries]),
             )
         ).scalars()
     )
