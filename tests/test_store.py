@@ -21,6 +21,12 @@ def test_migrations_reach_head_and_match_schema(store: Store) -> None:
         assert columns == {c.name for c in table.columns}, name
 
 
+def test_head_revision_constant_matches_the_migration_scripts() -> None:
+    from varcomms.store import HEAD_REVISION
+
+    assert Store.head_revision() == HEAD_REVISION
+
+
 def test_upgrade_is_idempotent(store: Store) -> None:
     before = store.current_revision()
     assert store.upgrade() == before
