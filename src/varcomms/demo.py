@@ -12,7 +12,6 @@ sent, and the send ledger guarantees that nobody gets a second copy.
 
 from __future__ import annotations
 
-import secrets as secrets_module
 import shutil
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from varcomms.config import Config, Secrets
 from varcomms.context import Context
 from varcomms.delivery import SendReport, send_edition, send_status
 from varcomms.errors import NotFoundError
+from varcomms.keyfile import read_or_create_key
 from varcomms.models import Edition, EditionStatus
 from varcomms.render import RenderOutput
 from varcomms.sources import CollectProgress, CollectReport
@@ -95,12 +95,8 @@ def _with_signing_key(folder: Path, secrets: Secrets) -> Secrets:
     """The environment's key if set; otherwise one made for this demo folder only."""
     if secrets.get("signing_key"):
         return secrets
-    key_file = folder / "data" / "demo-signing.key"
-    if not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets_module.token_urlsafe(32), encoding="utf-8")
-        key_file.chmod(0o600)
-    return secrets.merged({"signing_key": key_file.read_text(encoding="utf-8").strip()})
+    key = read_or_create_key(folder / "data" / "demo-signing.key")
+    return secrets.merged({"signing_key": key})
 
 
 def run_demo(

@@ -15,12 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Literal
 
 from sqlalchemy import Connection, and_, exists, func, insert, or_, select
@@ -28,6 +25,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from varcomms.context import Context
 from varcomms.errors import InputError
+from varcomms.keyfile import read_or_create_key
 from varcomms.store import Store
 from varcomms.store.schema import subscribers, suppressions
 
@@ -86,22 +84,7 @@ def erasure_key(ctx: Context) -> ErasureKey:
     if secret:
         return ErasureKey(secret.encode())
     path = ctx.config.data_dir / KEY_FILE
-    return ErasureKey(_key_file(path))
-
-
-def _key_file(path: Path) -> bytes:
-    if path.exists():
-        return path.read_bytes().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(32).encode()
-    # O_EXCL: two processes racing make one key, and the loser reads the winner's.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes().strip()
-    with os.fdopen(fd, "wb") as stream:
-        stream.write(value)
-    return value
+    return ErasureKey(read_or_create_key(path).encode())
 
 
 # -- reading -----------------------------------------------------------------------------
