@@ -31,7 +31,7 @@ from varcomms.delivery.lock import send_lock
 from varcomms.delivery.providers import Batch
 from varcomms.delivery.providers.outbox import INDEX_NAME, OutboxProvider
 from varcomms.editions import approve, lint_edition, load_edition
-from varcomms.errors import StateError, VarcommsError
+from varcomms.errors import InputError, StateError, VarcommsError
 from varcomms.models import EditionStatus, Subscriber
 from varcomms.store.schema import deliveries, subscribers
 from varcomms.tokens import TokenSigner
@@ -159,6 +159,13 @@ def test_a_second_send_sends_nothing(real: Context) -> None:
         with pytest.raises(StateError, match="already sent; nothing was sent again"):
             send_edition(ctx, EDITION, resume=resume)
     assert len(outbox(ctx)) == first.sent
+
+
+def test_a_mistyped_test_address_is_refused_before_anything_leaves(real: Context) -> None:
+    ctx = real
+    with pytest.raises(InputError, match=r"test address 'redactie@veiligheidsalliantie'"):
+        send_edition(ctx, EDITION, test_to=("redactie@veiligheidsalliantie",))
+    assert outbox(ctx) == []
 
 
 def test_a_draft_may_go_to_a_test_address_but_not_to_the_audience(real: Context) -> None:

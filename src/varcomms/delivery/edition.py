@@ -16,7 +16,7 @@ from varcomms.delivery.lock import send_lock
 from varcomms.delivery.providers import Requirements, make_provider
 from varcomms.delivery.report import SendReport, SendSummary
 from varcomms.delivery.send import Progress, deliver
-from varcomms.errors import StateError
+from varcomms.errors import InputError, StateError
 from varcomms.models import DeliveryState, EditionStatus, Recipient, is_everyone
 from varcomms.tokens import TokenSigner
 
@@ -121,6 +121,19 @@ def check_setup(ctx: Context) -> None:
     provider.close()
 
 
+def _checked_test_addresses(test_to: Sequence[str]) -> tuple[str, ...]:
+    """Test addresses are typed by an editor: validate them as an import would."""
+    from varcomms.audience import InvalidAddressError, normalise_email
+
+    checked = []
+    for address in test_to:
+        try:
+            checked.append(normalise_email(address))
+        except InvalidAddressError as err:
+            raise InputError(f"test address {address!r}: {err}", field="--test-to") from err
+    return tuple(checked)
+
+
 def plan_send(
     ctx: Context,
     edition_id: str,
@@ -130,6 +143,7 @@ def plan_send(
     dry_run: bool = False,
 ) -> SendSummary:
     """What a send would do: recipients per variant, suppressed, already done."""
+    test_to = _checked_test_addresses(test_to)
     is_test = bool(test_to)
     edition = _edition(ctx, edition_id, is_test=is_test or dry_run)
     if not dry_run:
@@ -180,6 +194,7 @@ def send_edition(
     progress: Progress | None = None,
 ) -> SendReport:
     """Send an edition to its audience (or to ``test_to``), each variant rendered once."""
+    test_to = _checked_test_addresses(test_to)
     is_test = bool(test_to)
     edition = _edition(ctx, edition_id, is_test=is_test or dry_run)
     if not (is_test or dry_run):
