@@ -181,27 +181,54 @@ class SmtpSettings(Section):
     security: Literal["starttls", "tls", "none"] = "starttls"
     username: str | None = None
     pool_size: int = Field(default=2, ge=1, le=16)
-    timeout: float = 30.0
+    timeout: float = Field(default=30.0, gt=0)
+    # A login over an unencrypted connection sends the password in the clear: refused
+    # unless this is set (for a relay on the same machine or a trusted network).
+    allow_plaintext_login: bool = False
+
+    @model_validator(mode="after")
+    def _no_password_in_the_clear(self) -> SmtpSettings:
+        if self.username and self.security == "none" and not self.allow_plaintext_login:
+            raise ValueError(
+                "a username with security = 'none' would send the password unencrypted; "
+                "use 'starttls' or 'tls', or set allow_plaintext_login = true"
+            )
+        return self
 
 
-class MailgunSettings(Section):
+class HttpProviderSettings(Section):
+    """What every HTTP API provider has: where it is, how many per call, how long to wait."""
+
+    base_url: str
+    batch_size: int = Field(default=1000, ge=1, le=1000)
+    # Seconds to wait for the answer to one request; a later answer leaves the batch
+    # uncertain (it may have been accepted), so keep it above the provider's own limit.
+    read_timeout: float = Field(default=60.0, gt=0, le=600)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http(s) URL like 'https://api.example.com'")
+        return value
+
+
+class MailgunSettings(HttpProviderSettings):
     domain: str = "mg.veiligheidsalliantie.nl"
     base_url: str = "https://api.eu.mailgun.net"
-    batch_size: int = Field(default=1000, ge=1, le=1000)
 
 
-class SendgridSettings(Section):
+class SendgridSettings(HttpProviderSettings):
     base_url: str = "https://api.sendgrid.com"
-    batch_size: int = Field(default=1000, ge=1, le=1000)
 
 
-class PostmarkSettings(Section):
+class PostmarkSettings(HttpProviderSettings):
     base_url: str = "https://api.postmarkapp.com"
     message_stream: str = "broadcast"
     batch_size: int = Field(default=500, ge=1, le=500)
 
 
-class BrevoSettings(Section):
+class BrevoSettings(HttpProviderSettings):
     base_url: str = "https://api.brevo.com"
     # Brevo's message versions cannot carry per-recipient List-Unsubscribe headers, so
     # each personalised message is its own call unless one-click links are given up.
@@ -219,7 +246,10 @@ class ProviderSettings(Section):
 
 
 class DeliverySettings(Section):
-    rate_per_second: float = Field(default=50.0, gt=0)
+    # In the provider's own unit: requests per second for a batch API (Mailgun,
+    # SendGrid, Postmark, Brevo), messages per second for SMTP. Unset: the provider's
+    # documented limit (see docs/architecture.md, "Rate limits").
+    rate_per_second: float | None = Field(default=None, gt=0)
     concurrency: int = Field(default=2, ge=1, le=32)
     max_retries: int = Field(default=5, ge=0)
     # What --resume does with messages whose fate is unknown after a crash.

@@ -33,7 +33,8 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         seen.append({"send": edition_id, **{k: v for k, v in options.items() if k != "progress"}})
         options["progress"](10)
         report = SendReport(send_id="s1", edition_id=edition_id, provider="outbox", sent=9)
-        report.add_failure("x@y.nl", "SMTP 550: no such user")
+        if edition_id != "clean":
+            report.add_failure("x@y.nl", "SMTP 550: no such user")
         report.status = "finished"
         return report
 
@@ -55,13 +56,21 @@ def test_without_yes_it_asks_and_a_no_sends_nothing(
 
 def test_answering_yes_sends(cli, calls, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
-    assert cli("send", "2022-02").code == 0
-    assert calls[-1]["send"] == "2022-02"
+    assert cli("send", "clean").code == 0
+    assert calls[-1]["send"] == "clean"
+
+
+def test_a_run_with_failures_exits_1_after_the_report(cli, calls) -> None:
+    """The README's scheme: 1 for a run that finished with failures (or paused)."""
+    result = cli("send", "2022-02", "--yes")
+    assert result.code == 1
+    assert "x@y.nl: SMTP 550: no such user" in result.stdout
+    assert "1 recipient(s) failed" in result.stderr
 
 
 def test_yes_sends_and_reports(cli, calls) -> None:
     result = cli("send", "2022-02", "--yes", "--segment", "gemeenten")
-    assert result.code == 0, result
+    assert result.code == 1, result  # one failure
     assert calls[-1] == {
         "send": "2022-02",
         "segment": "gemeenten",
@@ -74,7 +83,7 @@ def test_yes_sends_and_reports(cli, calls) -> None:
 
 def test_test_send_and_json(cli, calls) -> None:
     result = cli("send", "2022-02", "--test-to", "a@x.nl", "--test-to", "b@x.nl", "--yes", "--json")
-    assert result.code == 0, result
+    assert result.code == 1, result  # the report is printed in full first
     assert calls[-1]["test_to"] == ("a@x.nl", "b@x.nl")
     data = json.loads(result.stdout)
     assert data["sent"] == 9 and data["failures"] == [

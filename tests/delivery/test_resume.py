@@ -82,11 +82,13 @@ def test_uncertain_messages_are_held_by_default(ctx: Context, sent: list[SentMes
         resume=True,
         provider=Forgetful(ctx, sent=sent),
     )
-    assert (report.sent, report.uncertain, report.status) == (50, 100, "finished")
+    # Held rows keep the send open ("held", resumable), never "finished".
+    assert (report.sent, report.uncertain, report.status) == (50, 100, "held")
     assert len(sent) == 250  # nobody twice
     status = send_status(ctx, "2022-02")
     assert status.states == {"sent": 150, "uncertain": 100}
-    assert len(status.uncertain) == 50  # listed, capped
+    assert len(status.uncertain) == 100  # every held row, uncapped
+    assert status.uncertain[0]["reason"] == "in flight when the send stopped"
 
 
 def test_policy_resend_prefers_completeness(ctx: Context, sent: list[SentMessage]) -> None:

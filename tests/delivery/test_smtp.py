@@ -98,6 +98,7 @@ def test_login_with_the_password_from_the_environment(ctx: Context, sink: Sink) 
             provider__smtp__port=controller.port,
             provider__smtp__security="none",
             provider__smtp__username="nieuwsbrief",
+            provider__smtp__allow_plaintext_login=True,  # loopback sink without TLS
         )
         with pytest.raises(ConfigError, match="VARCOMMS_SMTP_PASSWORD"):
             deliver(ctx, edition_id="2022-02", variants=VARIANTS, recipients=people(1))

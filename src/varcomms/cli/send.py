@@ -12,19 +12,33 @@ from varcomms.cli.progress import count_bar
 from varcomms.cli.state import JsonOption, print_json, state
 from varcomms.delivery import (
     SendReport,
+    SendState,
     SendStatus,
     SendSummary,
+    plan_release,
     plan_send,
+    release_held,
     send_edition,
     send_status,
 )
-from varcomms.errors import VarcommsError
+from varcomms.errors import ProviderError, VarcommsError
+
+# Exit codes (the README's scheme): 0 everyone settled; 1 a run that finished with
+# failures or held rows, or a paused send; 2 usage, input or configuration errors.
+UNFINISHED_EXIT = 1
+UNCERTAIN_PAGE = 50
 
 
 class SendPausedError(VarcommsError):
-    """A run of failures paused the send; the report was printed before this."""
+    """The send paused (a configuration error or a run of refused batches); resumable."""
 
-    exit_code = 3
+    exit_code = UNFINISHED_EXIT
+
+
+class SendNotCleanError(VarcommsError):
+    """The run ended, but with failed or held rows: the report was printed before this."""
+
+    exit_code = UNFINISHED_EXIT
 
 
 class _SendGroup(TyperGroup):
@@ -52,10 +66,13 @@ def _summary_table(summary: SendSummary) -> Table:
     for variant, count in sorted(summary.per_variant.items()):
         table.add_row(variant, str(count))
     table.add_row("[bold]total[/bold]", f"[bold]{summary.recipients}[/bold]")
-    table.caption = (
-        f"provider {summary.provider} · {summary.rate_per_second:g} messages/s · "
-        f"{summary.suppressed} suppressed"
-        + (f" · {summary.already_done} already done earlier" if summary.already_done else "")
+    rate = (
+        f"{summary.rate_per_second:g} {summary.rate_unit}/s"
+        if summary.rate_per_second
+        else "no rate limit"
+    )
+    table.caption = f"provider {summary.provider} · {rate} · {summary.suppressed} suppressed" + (
+        f" · {summary.already_done} already done earlier" if summary.already_done else ""
     )
     return table
 
@@ -122,15 +139,32 @@ def send(
                 "not sent: the send was not confirmed", hint="--yes skips the question"
             )
     with count_bar(cli.stderr, "sending", summary.recipients, disable=as_json) as advance:
-        report = send_edition(
-            context,
-            edition,
-            segment=segment,
-            dry_run=dry_run,
-            test_to=addresses,
-            resume=resume,
-            progress=advance,
-        )
+        try:
+            report = send_edition(
+                context,
+                edition,
+                segment=segment,
+                dry_run=dry_run,
+                test_to=addresses,
+                resume=resume,
+                progress=advance,
+            )
+        except ProviderError as err:
+            paused: SendReport | None = getattr(err, "report", None)
+            if paused is None:
+                raise
+            _print_report(ctx, paused, as_json=as_json)
+            raise SendPausedError(
+                f"the send paused: {err}",
+                hint=(err.hint + "; then " if err.hint else "fix the cause, then ")
+                + f"continue with: varcomms send {edition} --resume",
+            ) from err
+    _print_report(ctx, report, as_json=as_json)
+    _exit_for(report, edition)
+
+
+def _print_report(ctx: typer.Context, report: SendReport, *, as_json: bool) -> None:
+    cli = state(ctx)
     if as_json:
         print_json(ctx, report.to_dict())
         return
@@ -138,18 +172,33 @@ def send(
     if report.failures:
         cli.stdout.print("Failures (first ones):")
         for email, reason in report.failures:
-            cli.stdout.print(f"  {email}: {reason}", highlight=False)
+            cli.stdout.print(f"  {email}: {reason}", highlight=False, markup=False)
     if report.outbox:
-        cli.stdout.print(f"Messages written to {report.outbox}", highlight=False)
+        cli.stdout.print(f"Messages written to {report.outbox}", highlight=False, markup=False)
+
+
+def _exit_for(report: SendReport, edition: str) -> None:
+    """Exit 0 only when everyone is settled; the report was printed first (--json too)."""
     if report.paused:
         raise SendPausedError(
             f"the send paused: {report.pause_reason}",
             hint=f"fix the cause, then continue with: varcomms send {edition} --resume",
         )
-    if report.uncertain:
-        cli.stderr.print(
-            f"{report.uncertain} message(s) are uncertain and were held "
-            "(delivery.uncertain_policy = hold); see `varcomms send status`",
+    if report.status == SendState.HELD or report.uncertain:
+        raise SendNotCleanError(
+            f"{report.uncertain} message(s) are uncertain and were held",
+            hint=f"`varcomms send status {edition}` lists them; `varcomms send release "
+            f"{edition} --resend|--mark-sent --all` decides",
+        )
+    if report.status == SendState.INCOMPLETE:
+        raise SendNotCleanError(
+            f"{report.deferred} message(s) were not accepted yet",
+            hint=f"continue with: varcomms send {edition} --resume",
+        )
+    if report.failed:
+        raise SendNotCleanError(
+            f"{report.failed} recipient(s) failed",
+            hint=f"`varcomms send status {edition}` shows each with the provider's reason",
         )
 
 
@@ -169,13 +218,16 @@ def _status_table(status: SendStatus) -> Table:
 def status_command(
     ctx: typer.Context,
     edition: Annotated[str, typer.Argument(help="The edition id.")],
+    page: Annotated[
+        int, typer.Option(min=1, help=f"Page of uncertain rows ({UNCERTAIN_PAGE} a page).")
+    ] = 1,
     as_json: bool = JsonOption,
 ) -> None:
-    """Progress of an edition's send: per state, per variant, failures with reasons."""
+    """Progress of an edition's send: per state, per variant, failures and every held row."""
     cli = state(ctx)
     status = send_status(cli.context(), edition)
     if as_json:
-        print_json(ctx, status.to_dict())
+        print_json(ctx, status.to_dict())  # complete: every uncertain row
         return
     for row in status.sends:
         kind = "test" if row["test"] else "send"
@@ -183,11 +235,84 @@ def status_command(
             f"{kind} {row['id']}: {row['status']} via {row['provider']}"
             + (f" ({row['note']})" if row["note"] else ""),
             highlight=False,
+            markup=False,
         )
     cli.stdout.print(_status_table(status))
     if status.in_flight:
         cli.stdout.print(f"{status.in_flight} message(s) in flight")
     for failure in status.failures:
-        cli.stdout.print(f"  failed {failure['email']}: {failure['reason']}", highlight=False)
-    for email in status.uncertain:
-        cli.stdout.print(f"  uncertain {email}", highlight=False)
+        cli.stdout.print(
+            f"  failed {failure['email']}: {failure['reason']}", highlight=False, markup=False
+        )
+    held = status.uncertain
+    if held:
+        pages = (len(held) + UNCERTAIN_PAGE - 1) // UNCERTAIN_PAGE
+        shown = held[(page - 1) * UNCERTAIN_PAGE : page * UNCERTAIN_PAGE]
+        cli.stdout.print(f"{len(held)} uncertain (held), page {min(page, pages)} of {pages}:")
+        for row in shown:
+            cli.stdout.print(
+                f"  uncertain {row['email']}: {row['reason']}", highlight=False, markup=False
+            )
+        if page < pages:
+            cli.stdout.print(f"  more: --page {page + 1} (or --json for all)", highlight=False)
+        cli.stdout.print(
+            f"  decide with: varcomms send release {edition} --resend|--mark-sent "
+            "[--all | ADDRESS…]",
+            highlight=False,
+            markup=False,
+        )
+
+
+@app.command("release")
+def release_command(
+    ctx: typer.Context,
+    edition: Annotated[str, typer.Argument(help="The edition id.")],
+    addresses: Annotated[
+        list[str] | None, typer.Argument(help="The held addresses to release.")
+    ] = None,
+    resend: Annotated[
+        bool, typer.Option("--resend", help="Send them again (accepts a possible 2nd copy).")
+    ] = False,
+    mark_sent: Annotated[
+        bool,
+        typer.Option("--mark-sent", help="Count them as sent (accepts a possible miss)."),
+    ] = False,
+    release_all: Annotated[bool, typer.Option("--all", help="Every held row.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    as_json: bool = JsonOption,
+) -> None:
+    """Decide about held (uncertain) rows: send them again, or count them as sent."""
+    cli = state(ctx)
+    if resend == mark_sent:
+        raise typer.BadParameter("choose one of --resend or --mark-sent")
+    if release_all == bool(addresses):
+        raise typer.BadParameter("name the addresses, or give --all (not both)")
+    context = cli.context()
+    plan = plan_release(context, edition, None if release_all else addresses)
+    choice = "send again" if resend else "mark as sent"
+    if not as_json:
+        cli.stdout.print(
+            f"{plan.held} held row(s) in send {plan.send_id}; {plan.selected} selected "
+            f"to {choice}.",
+            highlight=False,
+        )
+        for address in plan.not_held:
+            cli.stderr.print(f"  not held (ignored): {address}", highlight=False, markup=False)
+    if plan.selected and not yes:
+        risk = "may get a second copy" if resend else "may never have received it"
+        if not typer.confirm(f"{choice.capitalize()} {plan.selected} row(s)? They {risk}."):
+            raise VarcommsError("nothing released: not confirmed", hint="--yes skips the question")
+    changed = release_held(context, plan, resend=resend)
+    if resend:
+        report = send_edition(context, edition, resume=True)
+        if as_json:
+            print_json(ctx, {"released": changed, **plan.to_dict(), "send": report.to_dict()})
+        else:
+            cli.stdout.print(f"released {changed} row(s) to be sent again")
+            _print_report(ctx, report, as_json=False)
+        _exit_for(report, edition)
+        return
+    if as_json:
+        print_json(ctx, {"released": changed, **plan.to_dict()})
+    else:
+        cli.stdout.print(f"marked {changed} row(s) as sent")

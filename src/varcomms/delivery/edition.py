@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from varcomms.context import Context
 from varcomms.delivery.ledger import Ledger
-from varcomms.delivery.lock import send_lock
-from varcomms.delivery.providers import Requirements, make_provider
+from varcomms.delivery.policy import SendState
+from varcomms.delivery.providers import Provider, Requirements, make_provider
 from varcomms.delivery.report import SendReport, SendSummary
 from varcomms.delivery.send import Progress, deliver
 from varcomms.errors import InputError, StateError
-from varcomms.models import DeliveryState, EditionStatus, Recipient, is_everyone
+from varcomms.models import EditionStatus, Recipient, is_everyone
 from varcomms.tokens import TokenSigner
 
 if TYPE_CHECKING:
@@ -33,12 +33,38 @@ def audience_name(edition: Edition, segment: str | None) -> str | None:
     return None if is_everyone(name) else name
 
 
+class EmptyAudienceError(InputError):
+    """A real send would reach nobody: refused, so the edition never becomes "sent"."""
+
+    exit_code = 2
+
+
+def _ledger_state(ctx: Context, edition_id: str) -> tuple[bool, bool]:
+    """(has rows, has work): whether the edition's real send wrote any ledger row, and
+    whether rows are still pending or held (an editor released them, or a crash)."""
+    ledger = Ledger(ctx.store, ctx.clock)
+    previous = ledger.latest_send(edition_id)
+    if previous is None:
+        return False, False
+    states = ledger.count_states(previous.id)
+    work = states.get("pending", 0) + states.get("uncertain", 0)
+    return bool(states), bool(work)
+
+
+def _check_segment(ctx: Context, segment: str | None) -> None:
+    """A named segment must exist, for every kind of send (tests and dry runs too)."""
+    if segment is not None and not is_everyone(segment):
+        from varcomms.audience import load_segment
+
+        load_segment(ctx.config, segment)
+
+
 def _continued_segment(
     ctx: Context, edition: Edition, segment: str | None, *, resume: bool
 ) -> str | None:
     """A resumed send keeps the audience it started with, whatever the edition says now."""
     previous = Ledger(ctx.store, ctx.clock).latest_send(edition.id)
-    if previous is None or previous.status == "finished":
+    if previous is None or previous.status == SendState.FINISHED:
         return segment
     recorded = previous.segment or "all"
     if segment is not None and audience_name(edition, segment) != previous.segment:
@@ -56,10 +82,15 @@ def _edition(ctx: Context, edition_id: str, *, is_test: bool) -> Edition:
 
     edition = load_edition(ctx.config, edition_id)
     if not is_test and edition.status is EditionStatus.SENT:
-        raise StateError(
-            f"edition {edition_id!r} was already sent; nothing was sent again",
-            hint=f"`varcomms send status {edition_id}` shows who got it",
-        )
+        has_rows, has_work = _ledger_state(ctx, edition_id)
+        if has_rows and not has_work:
+            raise StateError(
+                f"edition {edition_id!r} was already sent; nothing was sent again",
+                hint=f"`varcomms send status {edition_id}` shows who got it",
+            )
+        # Marked sent, yet the ledger shows nobody reached (a send to an empty audience
+        # before this was refused) or rows an editor released: it may be sent on.
+        return edition
     if not is_test and edition.status not in SENDABLE:
         raise StateError(
             f"edition {edition_id!r} is {edition.status}, not approved",
@@ -111,7 +142,7 @@ def _audience(
         yield recipient, variant
 
 
-def check_setup(ctx: Context) -> None:
+def check_setup(ctx: Context) -> Provider:
     """Fail now on an unknown provider, a missing key or signing secret, an unreachable
     server or a capability the provider lacks: before anyone confirms anything."""
     provider = make_provider(ctx)
@@ -119,6 +150,7 @@ def check_setup(ctx: Context) -> None:
     TokenSigner.from_secrets(ctx.secrets)
     provider.open()
     provider.close()
+    return provider
 
 
 def _checked_test_addresses(test_to: Sequence[str]) -> tuple[str, ...]:
@@ -145,15 +177,20 @@ def plan_send(
     """What a send would do: recipients per variant, suppressed, already done."""
     test_to = _checked_test_addresses(test_to)
     is_test = bool(test_to)
+    _check_segment(ctx, segment)
     edition = _edition(ctx, edition_id, is_test=is_test or dry_run)
-    if not dry_run:
-        check_setup(ctx)
+    provider = None if dry_run else check_setup(ctx)
     if not (is_test or dry_run):
         segment = _continued_segment(ctx, edition, segment, resume=True)
     summary = SendSummary(
         edition_id=edition_id,
         provider=ctx.config.provider.name,
-        rate_per_second=ctx.config.delivery.rate_per_second,
+        rate_per_second=(
+            None
+            if provider is None or not provider.effective_capabilities.remote
+            else ctx.config.delivery.rate_per_second or provider.default_rate
+        ),
+        rate_unit=provider.effective_capabilities.rate_unit if provider else "messages",
         is_test=is_test,
     )
     from varcomms.audience import count_suppressed, erasure_key, load_segment, suppressed_among
@@ -173,7 +210,23 @@ def plan_send(
             summary.per_variant[recipient.variant] += 1
     if not is_test and Ledger(ctx.store, ctx.clock).latest_send(edition_id):
         summary.already_done = _count_done(ctx, edition_id)
+    if not is_test and summary.recipients == 0:
+        raise _empty(edition_id, audience_name(edition, segment))
     return summary
+
+
+def _empty(edition_id: str, segment: str | None) -> EmptyAudienceError:
+    where = f"segment {segment!r}" if segment else "the audience"
+    return EmptyAudienceError(
+        f"edition {edition_id!r} would reach 0 recipients in {where}; nothing was sent",
+        hint="import the audience first (`varcomms audience import FILE`)"
+        + (
+            f", or check the segment `{segment}` (`varcomms audience count --segment {segment}`)"
+            if segment
+            else ""
+        )
+        + "; `varcomms audience count` shows who is subscribed",
+    )
 
 
 def _count_done(ctx: Context, edition_id: str) -> int:
@@ -196,6 +249,7 @@ def send_edition(
     """Send an edition to its audience (or to ``test_to``), each variant rendered once."""
     test_to = _checked_test_addresses(test_to)
     is_test = bool(test_to)
+    _check_segment(ctx, segment)
     edition = _edition(ctx, edition_id, is_test=is_test or dry_run)
     if not (is_test or dry_run):
         segment = _continued_segment(ctx, edition, segment, resume=resume)
@@ -204,18 +258,30 @@ def send_edition(
     from varcomms.render import render_variant
 
     needed: dict[str, Any] = {}
+    count = 0
     for _, variant in _audience(ctx, edition, segment, test_to):
         needed.setdefault(variant.key, variant)
-    variants = {key: render_variant(ctx.config, edition, v) for key, v in needed.items()}
+        count += 1
     real = not (is_test or dry_run)
+    if count == 0 and not is_test:
+        raise _empty(edition_id, audience_name(edition, segment))
+    variants = {key: render_variant(ctx.config, edition, v) for key, v in needed.items()}
 
     def mark_sending() -> None:
         # Only once the provider, keys and lock are in place: a send refused at set-up
         # leaves the edition approved (and reopenable), not stuck in "sending".
-        if real and edition.status is not EditionStatus.SENDING:
+        if real and edition.status is EditionStatus.SENT:
+            from varcomms.editions import back_to_sending
+
+            back_to_sending(ctx, edition_id)
+        elif real and edition.status is not EditionStatus.SENDING:
             from varcomms.editions import set_status
 
             set_status(ctx, edition_id, EditionStatus.SENDING)
+
+    def settle_departed(report: SendReport) -> None:
+        if real:
+            _settle_departed(ctx, edition, segment, report)
 
     report = deliver(
         ctx,
@@ -228,14 +294,9 @@ def send_edition(
         dry_run=dry_run,
         progress=progress,
         on_start=mark_sending,
+        on_settled=settle_departed,
     )
-    if real and report.status == "incomplete":
-        try:
-            with send_lock(ctx.store, edition_id):
-                _settle_departed(ctx, edition, segment, report)
-        except StateError:
-            pass  # another process took the send over; it will settle these rows itself
-    if real and report.status == "finished":
+    if real and report.status == SendState.FINISHED:
         from varcomms.editions import set_status
 
         set_status(ctx, edition_id, EditionStatus.SENT)
@@ -248,7 +309,8 @@ def _settle_departed(
     """Rows left ``pending`` after a full pass belong to people the audience no longer
     holds (they left between an interrupted run and its resume) or to messages the
     provider kept deferring. The first are owed nothing: mark them suppressed, so the
-    send can finish instead of staying incomplete for ever."""
+    send can finish instead of staying incomplete for ever. Runs under the send's lock,
+    before the send run sets the final state."""
     from varcomms.audience import load_segment, still_recipients
 
     ledger = Ledger(ctx.store, ctx.clock)
@@ -263,9 +325,6 @@ def _settle_departed(
         return
     ledger.mark_suppressed(departed, DEPARTED)
     report.suppressed += len(departed)
-    left = ledger.count_states(report.send_id).get(DeliveryState.PENDING.value, 0)
-    report.status = "incomplete" if left else "finished"
-    ledger.set_send_status(report.send_id, report.status)
 
 
-__all__ = ["audience_name", "check_setup", "plan_send", "send_edition"]
+__all__ = ["EmptyAudienceError", "audience_name", "check_setup", "plan_send", "send_edition"]

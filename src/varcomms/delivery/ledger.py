@@ -68,7 +68,10 @@ _STATE_FOR = {
     OutcomeStatus.FAILED: DeliveryState.FAILED,
     OutcomeStatus.UNCERTAIN: DeliveryState.UNCERTAIN,
     OutcomeStatus.RETRY: DeliveryState.PENDING,
+    OutcomeStatus.SPLIT: DeliveryState.PENDING,
 }
+# Outcomes after which nothing of the message left our hands: out of flight again.
+_NOT_IN_FLIGHT = (OutcomeStatus.RETRY, OutcomeStatus.SPLIT)
 
 
 def _upsert_ignore(connection: Connection) -> Any:
@@ -199,7 +202,7 @@ class Ledger:
                     )
                 )
 
-    def record(self, results: Iterable[tuple[int, int, Outcome]]) -> None:
+    def record(self, results: Iterable[tuple[int, int | None, Outcome]]) -> None:
         """Store outcomes: (row id, batch number, outcome).
 
         Outcomes that read the same (a whole batch accepted under one provider id) are
@@ -208,7 +211,7 @@ class Ledger:
         groups: dict[tuple[str, str | None, str | None, int | None], list[int]] = {}
         for row_id, number, outcome in results:
             # A retry is no longer in flight: nothing of it left our hands.
-            batch = None if outcome.status is OutcomeStatus.RETRY else number
+            batch = None if outcome.status in _NOT_IN_FLIGHT else number
             state = str(_STATE_FOR[outcome.status])
             group = (state, outcome.provider_message_id, outcome.error, batch)
             groups.setdefault(group, []).append(row_id)
@@ -231,18 +234,38 @@ class Ledger:
                     )
 
     def in_flight(self, send_id: str) -> list[tuple[int, InFlight]]:
-        query = select(
-            deliveries.c.id,
-            deliveries.c.recipient_key,
-            deliveries.c.email,
-            deliveries.c.edition_id,
-            deliveries.c.message_id,
-            deliveries.c.batch,
-            deliveries.c.updated_at,
-        ).where(
+        """Rows handed to the provider whose outcome was never recorded."""
+        return self._rows(
             deliveries.c.send_id == send_id,
             deliveries.c.state == DeliveryState.PENDING.value,
             deliveries.c.batch.is_not(None),
+        )
+
+    def uncertain_rows(
+        self, send_id: str, emails: Sequence[str] | None = None
+    ) -> list[tuple[int, InFlight]]:
+        """Rows whose fate is unknown (all, or those of ``emails``)."""
+        conditions = [
+            deliveries.c.send_id == send_id,
+            deliveries.c.state == DeliveryState.UNCERTAIN.value,
+        ]
+        if emails is not None:
+            conditions.append(deliveries.c.email.in_(list(emails)))
+        return self._rows(*conditions)
+
+    def _rows(self, *conditions: Any) -> list[tuple[int, InFlight]]:
+        query = (
+            select(
+                deliveries.c.id,
+                deliveries.c.recipient_key,
+                deliveries.c.email,
+                deliveries.c.edition_id,
+                deliveries.c.message_id,
+                deliveries.c.batch,
+                deliveries.c.updated_at,
+            )
+            .where(*conditions)
+            .order_by(deliveries.c.id)
         )
         with self.store.connect() as db:
             return [
@@ -253,12 +276,34 @@ class Ledger:
                         email=row.email,
                         edition_id=row.edition_id,
                         message_id=row.message_id,
-                        batch=row.batch,
+                        batch=row.batch if row.batch is not None else 0,
                         updated_at=row.updated_at,
                     ),
                 )
                 for row in db.execute(query)
             ]
+
+    def release(self, row_ids: Sequence[int], *, resend: bool, note: str) -> int:
+        """An editor's decision on held rows: send them again (pending) or count them as
+        sent. Only rows still uncertain change; ``note`` records who decided and when."""
+        changed = 0
+        values: dict[str, Any] = (
+            {"state": DeliveryState.PENDING.value, "batch": None}
+            if resend
+            else {"state": DeliveryState.SENT.value}
+        )
+        with self.store.begin() as db:
+            for ids in _chunks(row_ids):
+                result = db.execute(
+                    update(deliveries)
+                    .where(
+                        deliveries.c.id.in_(ids),
+                        deliveries.c.state == DeliveryState.UNCERTAIN.value,
+                    )
+                    .values(**values, error=note, updated_at=self.clock.now())
+                )
+                changed += int(result.rowcount or 0)
+        return changed
 
     def unsent(self, send_id: str) -> list[tuple[int, int | None]]:
         """Rows still ``pending`` that were never handed over: (row id, subscriber id)."""

@@ -124,7 +124,14 @@ class MimeTemplate:
     ) -> bytes:
         text_values = {name: qp(value) for name, value in values.items()}
         html_values = {name: qp(html.escape(value)) for name, value in values.items()}
-        out: list[bytes] = [header_line("To", to_header), header_line("Message-ID", message_id)]
+        # The name in to_header is already RFC 2047-encoded; anything non-ASCII left is an
+        # internationalised address, which goes as UTF-8 (RFC 6532) over SMTPUTF8.
+        to_line = (
+            header_line("To", to_header)
+            if to_header.isascii()
+            else f"To: {to_header}".encode() + CRLF
+        )
+        out: list[bytes] = [to_line, header_line("Message-ID", message_id)]
         out.extend(header_line(name, value) for name, value in personal_headers)
         out.append(self._head)
         out.append(self._text_open)

@@ -9,9 +9,15 @@ MIME builder's and the providers' business: values here are plain text.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import re
+import unicodedata
 from dataclasses import dataclass
+from email.headerregistry import Address
 from email.utils import formataddr
 from urllib.parse import quote
+
+import idna
 
 from varcomms.config import Config
 from varcomms.delivery.providers.base import Message
@@ -27,6 +33,49 @@ def normalise_address(email: str) -> str:
     return email.strip().lower()
 
 
+class UnsendableAddressError(Exception):
+    """This one address cannot go out as it is; its row fails alone, with this reason."""
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def clean_display_name(name: str | None) -> str | None:
+    """A name safe for any header or API field: control characters (CR, LF, NUL, …) and
+    line or paragraph separators become spaces, runs of spaces one. Every write path
+    (import, web form, direct database edit) ends here before a message is built."""
+    if not name:
+        return None
+    kept = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in name)
+    cleaned = _SPACES.sub(" ", kept).strip()
+    return cleaned or None
+
+
+def wire_address(email: str) -> str:
+    """The address as it goes out: an IDN domain in its ASCII (``xn--``) form, which
+    every provider accepts. A non-ASCII local part stays as it is (SMTPUTF8 only)."""
+    local, at, domain = normalise_address(email).rpartition("@")
+    if not at or not local or not domain or any(c.isspace() for c in email.strip()):
+        raise UnsendableAddressError(f"not an email address: {email!r}")
+    if not domain.isascii():
+        try:
+            domain = idna.encode(domain, uts46=True).decode("ascii")
+        except idna.IDNAError as err:
+            raise UnsendableAddressError(f"the domain of {email!r} is not valid: {err}") from err
+    return f"{local}@{domain}"
+
+
+def to_header(name: str | None, address: str) -> str:
+    """``To:`` for the MIME message: only the name is RFC 2047-encoded, never the address.
+    An address with a non-ASCII local part is written as UTF-8 (RFC 6532, for SMTPUTF8)."""
+    if not name:
+        return address
+    local, _, domain = address.rpartition("@")
+    if local.isascii():
+        return formataddr((name, address), charset="utf-8")
+    return str(Address(display_name=name, username=local, domain=domain))
+
+
 def recipient_key(email: str, *, test_send_id: str | None = None) -> str:
     """The ledger key: the address, or for a test send the address scoped to that send."""
     address = normalise_address(email)
@@ -35,19 +84,26 @@ def recipient_key(email: str, *, test_send_id: str | None = None) -> str:
 
 def greeting_name(recipient: Recipient) -> str:
     for candidate in (recipient.first_name, recipient.name):
-        if candidate and candidate.strip():
-            return candidate.strip()
+        cleaned = clean_display_name(candidate)
+        if cleaned:
+            return cleaned
     return NEUTRAL_GREETING_NAME
 
 
-def message_id_for(edition_id: str, key: str, domain: str) -> str:
+def message_id_for(edition_id: str, key: str, domain: str, *, salt: bytes) -> str:
     """A Message-ID on our domain, the same for the same person and edition.
 
     Stable, so a message re-sent after an uncertain crash carries the same id and
-    receiving systems can recognise it; not guessable from the address (hashed).
+    receiving systems can recognise it. Keyed with a secret ``salt``: without it, the id
+    in the ledger (kept after an erasure) cannot be recomputed from a guessed address.
     """
-    digest = hashlib.sha256(f"{edition_id}\x00{key}".encode()).hexdigest()[:24]
+    digest = hmac.new(salt, f"{edition_id}\x00{key}".encode(), hashlib.sha256).hexdigest()[:24]
     return f"<{edition_id}.{digest}@{domain}>"
+
+
+def message_id_salt(signer: TokenSigner) -> bytes:
+    """A secret for Message-IDs, derived from the signing key (so nothing new to manage)."""
+    return signer.sign("preferences", "varcomms.message-id-salt").encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +119,10 @@ class Personal:
 class Personaliser:
     """Computes :class:`Personal` values for the recipients of one edition."""
 
-    def __init__(self, config: Config, signer: TokenSigner, edition_id: str) -> None:
+    def __init__(
+        self, config: Config, signer: TokenSigner, edition_id: str, *, salt: bytes | None = None
+    ) -> None:
+        self._salt = salt if salt is not None else message_id_salt(signer)
         self._urls = config.urls
         self._signer = signer
         self._edition_id = edition_id
@@ -72,15 +131,16 @@ class Personaliser:
         self._web_url = f"{config.urls.web_base}/{quote(edition_id)}/"
 
     def message_id(self, key: str) -> str:
-        return message_id_for(self._edition_id, key, self._domain)
+        return message_id_for(self._edition_id, key, self._domain, salt=self._salt)
 
     def message(self, recipient: Recipient, key: str, variant: str) -> Message:
+        """One personal message; :class:`UnsendableAddressError` if the address cannot go."""
         personal = self.for_recipient(recipient, key)
         return Message(
             key=key,
-            email=normalise_address(recipient.email),
+            email=wire_address(recipient.email),
             to_header=personal.to_header,
-            name=recipient.name or recipient.first_name,
+            name=clean_display_name(recipient.name or recipient.first_name),
             message_id=personal.message_id,
             values=personal.values,
             headers=[("List-Unsubscribe", personal.list_unsubscribe)],
@@ -101,11 +161,11 @@ class Personaliser:
             "web_url": self._web_url,
         }
         mailto = f"mailto:{self._unsubscribe_mailbox}?subject=afmelden%20{unsubscribe_token}"
-        display = recipient.name or recipient.first_name
+        display = clean_display_name(recipient.name or recipient.first_name)
         return Personal(
             values=values,
-            to_header=formataddr((display, email), charset="utf-8") if display else email,
-            message_id=message_id_for(self._edition_id, key, self._domain),
+            to_header=to_header(display, wire_address(email)),
+            message_id=self.message_id(key),
             list_unsubscribe=f"<{unsubscribe_url}>, <{mailto}>",
         )
 

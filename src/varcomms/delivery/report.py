@@ -56,7 +56,8 @@ class SendSummary:
 
     edition_id: str
     provider: str
-    rate_per_second: float
+    rate_per_second: float | None
+    rate_unit: str = "messages"
     per_variant: Counter[str] = field(default_factory=Counter)
     suppressed: int = 0
     already_done: int = 0
@@ -81,7 +82,8 @@ class SendStatus:
     per_variant: dict[str, dict[str, int]] = field(default_factory=dict)
     in_flight: int = 0
     failures: list[dict[str, str]] = field(default_factory=list)
-    uncertain: list[str] = field(default_factory=list)
+    # Every held row (email, reason): never capped.
+    uncertain: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def total(self) -> int:

@@ -1,9 +1,11 @@
-"""deliver(): set a send up, run the send loop, close it down.
+"""One owner for a send: :class:`SendRun` (and :func:`deliver`, its entry point).
 
-Set-up is where everything that can be wrong is found before any message leaves: the
-provider and its keys, what it can do, the signing key, reachability, a previous send of
-the same edition. On ``--resume`` the rows that were in flight are settled first (see
-:func:`_settle_in_flight`). The loop itself lives in :mod:`varcomms.delivery.loop`.
+A run takes the edition's lock once, runs the set-up checks (provider, keys, what it
+can do, the signing key, reachability, a previous send of the same edition), moves the
+edition to sending (``on_start``), settles rows left in flight by an earlier run with
+the provider, runs the loop (:mod:`varcomms.delivery.loop`, whose decisions live in
+:mod:`varcomms.delivery.policy`), and sets the send's final :class:`SendState`. It is
+the only writer of a send's state.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from varcomms.delivery.lock import send_lock
 from varcomms.delivery.loop import Progress, SendLoop, run_loop
 from varcomms.delivery.mime import MimeTemplate
 from varcomms.delivery.personalise import ONE_CLICK, Personaliser
+from varcomms.delivery.policy import SendState, final_state
 from varcomms.delivery.providers import (
     Outcome,
     OutcomeStatus,
@@ -34,7 +37,7 @@ from varcomms.delivery.providers.outbox import OutboxProvider
 from varcomms.delivery.report import SendReport
 from varcomms.delivery.throttle import RateLimiter
 from varcomms.errors import StateError
-from varcomms.models import DeliveryState, Recipient, RenderedEmail
+from varcomms.models import Recipient, RenderedEmail
 from varcomms.tokens import TokenSigner
 
 log = logging.getLogger(__name__)
@@ -56,6 +59,9 @@ def prepare_variant(
     headers = [
         ("List-Id", f"Nieuwsbrief {ctx.config.brands['var'].name} <nieuwsbrief.{domain}>"),
         ("List-Unsubscribe-Post", ONE_CLICK),
+        # Bulk mail says so (Google's bulk-sender guidance; RFC 3834 auto-responders
+        # stay silent), so out-of-office replies do not flood Reply-To.
+        ("Precedence", "bulk"),
         ("X-Varcomms-Send", send_id),
     ]
     variant = PreparedVariant(
@@ -95,185 +101,243 @@ def deliver(
     progress: Progress | None = None,
     rng: random.Random | None = None,
     on_start: Callable[[], None] | None = None,
+    on_settled: Callable[[SendReport], None] | None = None,
 ) -> SendReport:
     """Send one edition's rendered variants to ``recipients``, exactly once each.
 
     ``recipients`` is consumed once, lazily; each names its variant. A real send records
     one ledger row per person for the edition; ``resume`` continues the edition's last
     send after a crash or pause. Test sends and dry runs keep their own rows.
-    ``on_start`` runs once every check has passed, before the first message leaves.
+    ``on_start`` runs once every check has passed, before the first message leaves;
+    ``on_settled`` runs under the lock after the loop, before the final state is set
+    (the edition glue settles people who left the audience there).
     """
-    # A real send holds the edition's lock from the check for an earlier send to the end.
-    lock: AbstractContextManager[None] = (
-        nullcontext() if is_test or dry_run else send_lock(ctx.store, edition_id)
-    )
-    with lock:
-        return _deliver(
-            ctx,
-            edition_id=edition_id,
-            variants=variants,
-            recipients=recipients,
-            segment=segment,
-            is_test=is_test,
-            resume=resume,
-            dry_run=dry_run,
-            provider=provider,
-            progress=progress,
-            rng=rng,
-            on_start=on_start,
-        )
-
-
-def _deliver(
-    ctx: Context,
-    *,
-    edition_id: str,
-    variants: Mapping[str, RenderedEmail],
-    recipients: Iterable[Recipient],
-    segment: str | None,
-    is_test: bool,
-    resume: bool,
-    dry_run: bool,
-    provider: Provider | None,
-    progress: Progress | None,
-    rng: random.Random | None,
-    on_start: Callable[[], None] | None,
-) -> SendReport:
-    rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
-    ledger = Ledger(ctx.store, ctx.clock)
-    send_id = new_send_id(edition_id, ctx)
-    scoped = is_test or dry_run
-    resumed = False
-    if not scoped:
-        previous = ledger.latest_send(edition_id)
-        if previous is not None:
-            if not resume and previous.status == "finished":
-                raise StateError(
-                    f"edition {edition_id!r} was already sent (send {previous.id}); "
-                    "nothing was sent again",
-                    hint=f"`varcomms send status {edition_id}` shows who got it",
-                )
-            if not resume:
-                raise StateError(
-                    f"edition {edition_id!r} has an unfinished send "
-                    f"({previous.id}, {previous.status}); nothing was sent",
-                    hint=f"continue it with `varcomms send {edition_id} --resume`; "
-                    f"`varcomms send status {edition_id}` shows how far it got",
-                )
-            send_id, resumed = previous.id, True
-    if provider is None:
-        if dry_run:
-            directory = (
-                ctx.config.resolve(ctx.config.provider.outbox.directory) / f"dry-run-{send_id}"
-            )
-            provider = OutboxProvider(ctx, rng=rng, directory=directory)
-        else:
-            provider = make_provider(ctx, rng=rng)
-    # Everything that can be wrong with the setup fails here, before any message.
-    provider.check(Requirements())
-    signer = TokenSigner.from_secrets(ctx.secrets)
-    provider.open()
-    if on_start is not None:
-        try:
-            on_start()
-        except BaseException:
-            provider.close()
-            raise
-    report = SendReport(
-        send_id=send_id,
+    run = SendRun(
+        ctx,
         edition_id=edition_id,
-        provider=provider.name,
         is_test=is_test,
         dry_run=dry_run,
-        resumed=resumed,
+        provider=provider,
+        rng=rng or random.Random(),  # noqa: S311 - jitter, not secrets
     )
-    if isinstance(provider, OutboxProvider):
-        report.outbox = provider.folder(edition_id)
-    try:
-        if not resumed:
-            ledger.create_send(
-                send_id,
-                edition_id=edition_id,
-                segment=segment,
-                provider=provider.name,
-                is_test=scoped,
-                note="dry run" if dry_run else None,
+    return run.execute(
+        variants=variants,
+        recipients=recipients,
+        segment=segment,
+        resume=resume,
+        progress=progress,
+        on_start=on_start,
+        on_settled=on_settled,
+    )
+
+
+class SendRun:
+    """One run of one send, from the lock to the final state."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        *,
+        edition_id: str,
+        is_test: bool,
+        dry_run: bool,
+        provider: Provider | None,
+        rng: random.Random,
+    ) -> None:
+        self.ctx = ctx
+        self.edition_id = edition_id
+        self.is_test = is_test
+        self.dry_run = dry_run
+        self.scoped = is_test or dry_run
+        self.provider = provider
+        self.rng = rng
+        self.ledger = Ledger(ctx.store, ctx.clock)
+
+    def lock(self) -> AbstractContextManager[None]:
+        # A real send holds the edition's lock from the check for an earlier send to the end.
+        return nullcontext() if self.scoped else send_lock(self.ctx.store, self.edition_id)
+
+    def execute(
+        self,
+        *,
+        variants: Mapping[str, RenderedEmail],
+        recipients: Iterable[Recipient],
+        segment: str | None,
+        resume: bool,
+        progress: Progress | None,
+        on_start: Callable[[], None] | None,
+        on_settled: Callable[[SendReport], None] | None,
+    ) -> SendReport:
+        with self.lock():
+            send_id, resumed = self.previous_send(resume=resume)
+            provider = self.open_provider(send_id)
+            try:
+                if on_start is not None:
+                    on_start()
+                report = SendReport(
+                    send_id=send_id,
+                    edition_id=self.edition_id,
+                    provider=provider.name,
+                    is_test=self.is_test,
+                    dry_run=self.dry_run,
+                    resumed=resumed,
+                )
+                if isinstance(provider, OutboxProvider):
+                    report.outbox = provider.folder(self.edition_id)
+                if resumed:
+                    self.set_state(send_id, SendState.RUNNING)
+                    self.settle_in_flight(provider, send_id, report)
+                else:
+                    self.ledger.create_send(
+                        send_id,
+                        edition_id=self.edition_id,
+                        segment=segment,
+                        provider=provider.name,
+                        is_test=self.scoped,
+                        note="dry run" if self.dry_run else None,
+                    )
+                loop = self.make_loop(provider, send_id, report, variants, progress)
+                try:
+                    run_loop(loop, recipients, scoped_send_id=send_id if self.scoped else None)
+                except BaseException:
+                    loop.drain()
+                    self.finish(report, SendState.INTERRUPTED)
+                    raise
+                finally:
+                    loop.executor.shutdown(wait=True)
+                if loop.abort is not None:
+                    report.paused = True
+                    report.pause_reason = str(loop.abort)
+                    self.finish(report, SendState.PAUSED, note=f"stopped: {loop.abort}")
+                    # The caller still gets the counts (the CLI prints them, --json too).
+                    loop.abort.report = report  # type: ignore[attr-defined]
+                    raise loop.abort
+                if on_settled is not None and not report.paused:
+                    on_settled(report)
+                states = self.ledger.count_states(send_id)
+                self.finish(report, final_state(states, paused=report.paused))
+            finally:
+                provider.close()
+        return report
+
+    def previous_send(self, *, resume: bool) -> tuple[str, bool]:
+        """The send id to use: a new one, or (``resume``) the edition's unfinished send."""
+        send_id = new_send_id(self.edition_id, self.ctx)
+        if self.scoped:
+            return send_id, False
+        previous = self.ledger.latest_send(self.edition_id)
+        if previous is None:
+            return send_id, False
+        state = SendState(previous.status)
+        if state is SendState.FINISHED and not resume:
+            if self.ledger.count_states(previous.id):
+                raise StateError(
+                    f"edition {self.edition_id!r} was already sent (send {previous.id}); "
+                    "nothing was sent again",
+                    hint=f"`varcomms send status {self.edition_id}` shows who got it",
+                )
+            return send_id, False  # a send that reached nobody: start afresh
+        if not resume:
+            raise StateError(
+                f"edition {self.edition_id!r} has an unfinished send "
+                f"({previous.id}, {state}); nothing was sent",
+                hint=f"continue it with `varcomms send {self.edition_id} --resume`; "
+                f"`varcomms send status {self.edition_id}` shows how far it got",
             )
-        else:
-            ledger.set_send_status(send_id, "running")
-            _settle_in_flight(ctx, ledger, provider, send_id, report)
+        return previous.id, True
+
+    def open_provider(self, send_id: str) -> Provider:
+        """Everything that can be wrong with the set-up fails here, before any message."""
+        provider = self.provider
+        if provider is None:
+            if self.dry_run:
+                outbox = self.ctx.config.resolve(self.ctx.config.provider.outbox.directory)
+                provider = OutboxProvider(
+                    self.ctx, rng=self.rng, directory=outbox / f"dry-run-{send_id}"
+                )
+            else:
+                provider = make_provider(self.ctx, rng=self.rng)
+        provider.check(Requirements())
+        self.signer = TokenSigner.from_secrets(self.ctx.secrets)
+        provider.open()
+        self.provider = provider
+        return provider
+
+    def make_loop(
+        self,
+        provider: Provider,
+        send_id: str,
+        report: SendReport,
+        variants: Mapping[str, RenderedEmail],
+        progress: Progress | None,
+    ) -> SendLoop:
+        ctx = self.ctx
         workers = max(1, min(provider.max_concurrency, ctx.config.delivery.concurrency))
-        loop = SendLoop(
+        return SendLoop(
             ctx=ctx,
             provider=provider,
-            ledger=ledger,
+            ledger=self.ledger,
             report=report,
             send_id=send_id,
-            edition_id=edition_id,
-            is_test=is_test,
+            edition_id=self.edition_id,
+            is_test=self.is_test,
             variants={
-                key: prepare_variant(ctx, rendered, send_id=send_id, is_test=is_test)
+                key: prepare_variant(ctx, rendered, send_id=send_id, is_test=self.is_test)
                 for key, rendered in variants.items()
             },
-            personaliser=Personaliser(ctx.config, signer, edition_id),
+            personaliser=Personaliser(ctx.config, self.signer, self.edition_id),
             erasure_key=erasure_key(ctx),
-            limiter=(
-                RateLimiter(ctx.config.delivery.rate_per_second, ctx.clock)
-                if provider.effective_capabilities.remote
-                else None
-            ),
-            rng=rng,
+            limiter=rate_limiter(ctx, provider),
+            rng=self.rng,
             progress=progress,
-            batch_number=ledger.next_batch_number(send_id),
+            batch_number=self.ledger.next_batch_number(send_id),
             executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="varcomms-send"),
             workers=workers,
         )
-        try:
-            run_loop(loop, recipients, scoped_send_id=send_id if scoped else None)
-        except BaseException:
-            loop.drain()
-            ledger.set_send_status(send_id, "interrupted")
-            report.status = "interrupted"
-            raise
-        finally:
-            loop.executor.shutdown(wait=True)
-        if loop.abort is not None:
-            ledger.set_send_status(send_id, "paused", note=f"stopped: {loop.abort}")
-            report.status = "paused"
-            raise loop.abort
-        if report.paused:
-            ledger.set_send_status(send_id, "paused", note=report.pause_reason)
-            report.status = "paused"
-        else:
-            states = ledger.count_states(send_id)
-            left = states.get(DeliveryState.PENDING.value, 0)
-            report.status = "incomplete" if left else "finished"
-            ledger.set_send_status(send_id, report.status)
-    finally:
-        provider.close()
-    return report
+
+    def set_state(self, send_id: str, state: SendState, *, note: str | None = None) -> None:
+        self.ledger.set_send_status(send_id, state.value, note=note)
+
+    def finish(self, report: SendReport, state: SendState, *, note: str | None = None) -> None:
+        report.status = state.value
+        if state is SendState.PAUSED:
+            note = note or report.pause_reason
+        self.set_state(report.send_id, state, note=note)
+
+    def settle_in_flight(self, provider: Provider, send_id: str, report: SendReport) -> None:
+        """Before anything new: ask the provider about rows left in flight or held, and
+        apply the policy to what it cannot tell."""
+        rows = self.ledger.in_flight(send_id)
+        held = self.ledger.uncertain_rows(send_id)
+        if rows or held:
+            answers = provider.reconcile([row for _, row in rows + held]) or {}
+            results = []
+            for row_id, row in rows:
+                outcome = answers.get(row.key)
+                if outcome is None:
+                    outcome = Outcome(
+                        row.key, OutcomeStatus.UNCERTAIN, error="in flight when the send stopped"
+                    )
+                elif outcome.status is OutcomeStatus.SENT:
+                    report.reconciled += 1
+                results.append((row_id, row.batch, outcome))
+            for row_id, row in held:
+                # A held row changes only on the provider's proof of acceptance.
+                outcome = answers.get(row.key)
+                if outcome is not None and outcome.status is OutcomeStatus.SENT:
+                    report.reconciled += 1
+                    results.append((row_id, row.batch, outcome))
+            self.ledger.record(results)
+        if self.ctx.config.delivery.uncertain_policy == "resend":
+            released = self.ledger.release_uncertain(send_id)
+            if released:
+                log.warning("re-sending %d message(s) whose fate was uncertain", released)
 
 
-def _settle_in_flight(
-    ctx: Context, ledger: Ledger, provider: Provider, send_id: str, report: SendReport
-) -> None:
-    """After a crash: ask the provider about rows that were in flight, else apply the policy."""
-    rows = ledger.in_flight(send_id)
-    policy = ctx.config.delivery.uncertain_policy
-    if rows:
-        answers = provider.reconcile([row for _, row in rows])
-        results = []
-        for row_id, row in rows:
-            outcome = (answers or {}).get(row.key)
-            if outcome is None:
-                outcome = Outcome(
-                    row.key, OutcomeStatus.UNCERTAIN, error="in flight when the send stopped"
-                )
-            elif outcome.status is OutcomeStatus.SENT:
-                report.reconciled += 1
-            results.append((row_id, row.batch, outcome))
-        ledger.record(results)
-    if policy == "resend":
-        released = ledger.release_uncertain(send_id)
-        if released:
-            log.warning("re-sending %d message(s) whose fate was uncertain", released)
+def rate_limiter(ctx: Context, provider: Provider) -> RateLimiter | None:
+    """The limit in the provider's own unit (requests for a batch API, messages for
+    SMTP): the configured rate, else the provider's documented default."""
+    if not provider.effective_capabilities.remote:
+        return None  # a local provider has nobody to protect
+    rate = ctx.config.delivery.rate_per_second or provider.default_rate
+    return RateLimiter(rate, ctx.clock) if rate else None

@@ -67,13 +67,13 @@ def send_status(ctx: Context, edition_id: str) -> SendStatus:
             .limit(MAX_LISTED_FAILURES)
         ):
             status.failures.append({"email": email, "reason": error or ""})
+        # Every held row, uncapped: these are the rows an editor must decide about.
         status.uncertain = [
-            email
-            for (email,) in db.execute(
-                select(deliveries.c.email)
+            {"email": email, "reason": error or ""}
+            for email, error in db.execute(
+                select(deliveries.c.email, deliveries.c.error)
                 .where(only_real, deliveries.c.state == DeliveryState.UNCERTAIN.value)
                 .order_by(deliveries.c.id)
-                .limit(MAX_LISTED_FAILURES)
             )
         ]
     return status

@@ -173,6 +173,20 @@ def set_status(ctx: Context, edition_id: str, status: EditionStatus | str) -> Ed
     return transition(ctx, edition_id, status).edition
 
 
+def back_to_sending(ctx: Context, edition_id: str) -> Edition:
+    """A sent edition whose send is not over after all goes back to sending.
+
+    Only delivery calls this, and only when its ledger proves it: the send reached
+    nobody (no rows at all), or an editor released held rows to be sent again. The
+    content and sign-offs are untouched; nothing else may leave "sent".
+    """
+    doc = read_folder(ctx.config, edition_id)
+    if doc.meta.status is not S.SENT:
+        return doc.to_edition()
+    write_workflow(doc.folder, S.SENDING, doc.meta.signoffs, ctx.config.tz)
+    return read_folder(ctx.config, edition_id).to_edition()
+
+
 def reopen(ctx: Context, edition_id: str) -> Transition:
     """Back to draft for changes. Sign-offs stay until an edit voids them."""
     doc = read_folder(ctx.config, edition_id)

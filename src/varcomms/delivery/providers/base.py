@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from varcomms.errors import ProviderError
+from varcomms.errors import ConfigError, ProviderError
 
 if TYPE_CHECKING:
     from varcomms.context import Context
@@ -29,6 +29,9 @@ class OutcomeStatus(StrEnum):
     FAILED = "failed"  # refused for good (this recipient or this message)
     RETRY = "retry"  # not accepted, safe to try again later (nothing left our hands)
     UNCERTAIN = "uncertain"  # may or may not have been accepted
+    # The provider refused the whole request because of a recipient it did not name:
+    # nothing was accepted, and the send loop splits the batch to find who it was.
+    SPLIT = "split"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,8 @@ class Outcome:
     status: OutcomeStatus
     provider_message_id: str | None = None
     error: str | None = None
+    # For RETRY: how long the provider asked us to wait (Retry-After), if it said.
+    retry_after: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,11 @@ class Capabilities:
     # Messages leave this machine: the rate limit protects the service and our sender
     # reputation. A local provider (outbox, memory) has nobody to protect.
     remote: bool = True
+    # Can deliver to an address with non-ASCII characters before the "@" (SMTPUTF8/EAI).
+    # IDN domains are always fine: they go out in their ASCII (xn--) form.
+    utf8_local_part: bool = False
+    # What the provider's rate limit counts: "requests" (a batch API) or "messages".
+    rate_unit: str = "messages"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,10 +148,21 @@ class InFlight:
 
 
 class Provider(ABC):
-    """Base of every provider. Subclasses set ``name`` and fill in ``send_batch``."""
+    """Base of every provider. Subclasses set ``name`` and fill in ``send_batch``.
+
+    Each provider module declares, in one place: its ``name`` (``provider.name``), its
+    settings model (``settings_model``, the ``[provider.<name>]`` table), the secret it
+    needs (``secret_name``, read from ``VARCOMMS_<SECRET_NAME>``), its ``capabilities``
+    (batching, idempotency, reconciliation, per-recipient headers) and batch limits.
+    """
 
     name: ClassVar[str]
     capabilities: ClassVar[Capabilities]
+    settings_model: ClassVar[type[Any] | None] = None
+    secret_name: ClassVar[str | None] = None
+    # Documented ceiling of the provider, in its own unit (capabilities.rate_unit); the
+    # default for ``[delivery] rate_per_second`` when that is not set.
+    default_rate: ClassVar[float | None] = None
 
     def __init__(self, ctx: Context, *, rng: random.Random | None = None) -> None:
         self.ctx = ctx
@@ -149,6 +170,29 @@ class Provider(ABC):
         self.delivery = ctx.config.delivery
         self.clock = ctx.clock
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
+
+    # -- secrets -------------------------------------------------------------------------
+
+    @property
+    def secret_variable(self) -> str:
+        return f"VARCOMMS_{(self.secret_name or '').upper()}"
+
+    @property
+    def secret_hint(self) -> str:
+        return f"check {self.secret_variable} and the account"
+
+    def secret(self) -> str | None:
+        """The declared secret, validated at load: a key that would break (or leak
+        through) a request header is refused here, naming the variable, never the value."""
+        if self.secret_name is None:
+            return None
+        value = self.ctx.secrets.require(self.secret_name, purpose=f"sending with {self.name}")
+        if any(ord(c) < 0x21 or ord(c) == 0x7F for c in value):
+            raise ConfigError(
+                f"{self.secret_variable} contains a line break, space or control character",
+                hint="set it again without the trailing newline (or CR) a copy often adds",
+            )
+        return value
 
     # -- the fixed order of steps --------------------------------------------------------
 

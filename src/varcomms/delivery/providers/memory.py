@@ -37,7 +37,7 @@ mailbox: list[SentMessage] = []
 
 class MemoryProvider(Provider):
     name = "memory"
-    capabilities = Capabilities(max_batch=100, reconcile=True, remote=False)
+    capabilities = Capabilities(max_batch=100, reconcile=True, remote=False, utf8_local_part=True)
 
     def __init__(
         self,

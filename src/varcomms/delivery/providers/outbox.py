@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from varcomms.config import OutboxSettings
 from varcomms.delivery.providers.base import (
     Batch,
     Capabilities,
@@ -34,7 +35,8 @@ def eml_name(message_id: str) -> str:
 
 class OutboxProvider(Provider):
     name = "outbox"
-    capabilities = Capabilities(max_batch=200, reconcile=True, remote=False)
+    settings_model = OutboxSettings
+    capabilities = Capabilities(max_batch=200, reconcile=True, remote=False, utf8_local_part=True)
 
     def __init__(
         self,

@@ -1,9 +1,12 @@
 """SMTP relay: STARTTLS or implicit TLS, login, a bounded pool of reused connections.
 
 Each message goes to one recipient (it is personal), so a refusal belongs to exactly one
-person: 5xx is recorded as failed with the server's words, 4xx is tried again later. A
-connection that drops in the middle of a message leaves that message uncertain: the
-server may have queued it.
+person: 5xx is recorded as failed with the server's words, 4xx (at MAIL FROM, RCPT or
+DATA) is tried again later by the send loop. A batch is one message, so each outcome is
+in the ledger as soon as the server answered, and a kill holds at most the messages
+being transmitted. After a 421 or a dropped connection the connection is discarded and
+the next message opens a new one. A connection that drops after DATA leaves that message
+uncertain: the server may have queued it; one that drops before DATA means not sent.
 """
 
 from __future__ import annotations
@@ -14,8 +17,16 @@ import ssl
 import threading
 from typing import Any
 
-from varcomms.delivery.providers.base import Batch, Capabilities, Outcome, OutcomeStatus, Provider
-from varcomms.errors import ProviderError
+from varcomms.config import SmtpSettings
+from varcomms.delivery.providers.base import (
+    Batch,
+    Capabilities,
+    Message,
+    Outcome,
+    OutcomeStatus,
+    Provider,
+)
+from varcomms.errors import ConfigError, ProviderError
 
 
 def _reason(code: int, message: bytes | str) -> str:
@@ -25,16 +36,27 @@ def _reason(code: int, message: bytes | str) -> str:
 
 class SmtpProvider(Provider):
     name = "smtp"
-    capabilities = Capabilities(max_batch=20)
+    settings_model = SmtpSettings
+    secret_name = "smtp_password"  # noqa: S105 - the name of the variable, not a secret
+    # One message per batch: the ledger records each answer as it comes (see above).
+    # The server decides per connection whether an internationalised address can go.
+    capabilities = Capabilities(max_batch=1, utf8_local_part=True, rate_unit="messages")
+    # A relay's own limits vary; 50 messages a second is a polite default.
+    default_rate = 50.0
 
     def __init__(self, *args: Any, ssl_context: ssl.SSLContext | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.smtp = self.settings.smtp
         self.password = None
         if self.smtp.username:
-            self.password = self.ctx.secrets.require(
-                "smtp_password", purpose=f"SMTP login as {self.smtp.username}"
-            )
+            if self.smtp.security == "none" and not self.smtp.allow_plaintext_login:
+                raise ConfigError(
+                    "provider.smtp: a login over security = 'none' would send the password "
+                    "unencrypted; nothing was sent",
+                    hint="use security = 'starttls' or 'tls', or set allow_plaintext_login = "
+                    "true for a relay on a trusted network",
+                )
+            self.password = self.secret()
         self.ssl_context = ssl_context or ssl.create_default_context()
         self._idle: queue.LifoQueue[smtplib.SMTP] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(self.smtp.pool_size)
@@ -89,63 +111,95 @@ class SmtpProvider(Provider):
             connection = self._idle.get_nowait()
         except queue.Empty:
             return self._connect()
-        try:
-            if connection.noop()[0] == 250:
-                return connection
-        except (OSError, smtplib.SMTPException):
-            pass
-        connection.close()
-        return self._connect()
+        # No NOOP probe per message: a connection the server dropped while idle fails
+        # before DATA, which means "not sent" and is retried.
+        return connection
 
     def send_batch(self, batch: Batch) -> list[Outcome]:
         with self._slots:
-            connection: smtplib.SMTP | None = self._checkout()
+            connection: smtplib.SMTP | None = None
             outcomes: list[Outcome] = []
-            sender = batch.variant.from_address
             for message in batch.messages:
                 if connection is None:
                     try:
-                        connection = self._connect()
+                        connection = self._checkout()
                     except ProviderError as err:
+                        # Nothing was sent: the send loop retries with back-off.
                         outcomes.append(Outcome(message.key, OutcomeStatus.RETRY, error=str(err)))
                         continue
-                outcome, keep = self._send_one(connection, sender, batch, message)
+                outcome = self._send_one(connection, batch, message)
                 outcomes.append(outcome)
-                if not keep:
-                    connection.close()
+                if connection.sock is None:
+                    # smtplib closes the socket itself on 421 and on a lost connection;
+                    # a closed connection is never reused or pooled.
                     connection = None
             if connection is not None:
                 self._idle.put(connection)
         return outcomes
 
-    def _send_one(
-        self, connection: smtplib.SMTP, sender: str, batch: Batch, message: Any
-    ) -> tuple[Outcome, bool]:
+    def _send_one(self, connection: smtplib.SMTP, batch: Batch, message: Message) -> Outcome:
         key = message.key
+        sender = batch.variant.from_address
+        options: list[str] = []
+        if not message.email.isascii():
+            connection.ehlo_or_helo_if_needed()
+            if not connection.has_extn("smtputf8"):
+                return Outcome(
+                    key,
+                    OutcomeStatus.FAILED,
+                    error="the address has non-ASCII characters before the @ and the SMTP "
+                    "server does not offer SMTPUTF8",
+                )
+            options.append("SMTPUTF8")
         raw = batch.render_mime(message)
+        data_started = False
         try:
-            refused = connection.sendmail(sender, [message.email], raw)
-        except smtplib.SMTPRecipientsRefused as err:
-            code, text = err.recipients.get(message.email, (550, b"refused"))
-            status = OutcomeStatus.RETRY if 400 <= code < 500 else OutcomeStatus.FAILED
-            return Outcome(key, status, error=_reason(code, text)), True
-        except smtplib.SMTPSenderRefused as err:
+            code, text = connection.mail(sender, options)
+            if code != 250:
+                return self._refused(connection, key, code, text, at="MAIL FROM")
+            code, text = connection.rcpt(message.email)
+            if code not in (250, 251):
+                return self._refused(connection, key, code, text, at="RCPT")
+            data_started = True
+            code, text = connection.data(raw)
+            if code != 250:
+                return self._refused(connection, key, code, text, at="DATA")
+        except smtplib.SMTPDataError as err:
+            return self._refused(connection, key, err.smtp_code, err.smtp_error, at="DATA")
+        except smtplib.SMTPResponseException as err:
+            # 421 and friends: the server is closing; this message was not accepted.
+            connection.close()
+            return Outcome(key, OutcomeStatus.RETRY, error=_reason(err.smtp_code, err.smtp_error))
+        except (OSError, smtplib.SMTPServerDisconnected) as err:
+            connection.close()
+            if not data_started:
+                return Outcome(
+                    key, OutcomeStatus.RETRY, error=f"connection lost before DATA: {err}"
+                )
+            return Outcome(key, OutcomeStatus.UNCERTAIN, error=f"connection lost: {err}")
+        except (UnicodeError, ValueError) as err:
+            # An address smtplib cannot put on the wire fails alone; the send goes on.
+            connection.close()
+            return Outcome(key, OutcomeStatus.FAILED, error=f"cannot send to this address: {err}")
+        return Outcome(key, OutcomeStatus.SENT, provider_message_id=message.message_id)
+
+    def _refused(
+        self, connection: smtplib.SMTP, key: str, code: int, text: bytes | str, *, at: str
+    ) -> Outcome:
+        if code == 421:
+            connection.close()  # the server is closing this connection: never reuse it
+        else:
+            try:
+                connection.rset()
+            except (OSError, smtplib.SMTPException):
+                connection.close()
+        if 400 <= code < 500:
+            return Outcome(key, OutcomeStatus.RETRY, error=f"{at}: {_reason(code, text)}")
+        if at == "MAIL FROM":
+            # The relay refuses our sender for good: a configuration error for the send.
             raise ProviderError(
-                f"the server refuses the sender {sender}: {_reason(err.smtp_code, err.smtp_error)}",
+                f"the server refuses the sender: {_reason(code, text)}",
                 provider=self.name,
                 hint="check sender.from_address and what the relay allows",
-            ) from err
-        except smtplib.SMTPDataError as err:
-            status = OutcomeStatus.RETRY if 400 <= err.smtp_code < 500 else OutcomeStatus.FAILED
-            return Outcome(key, status, error=_reason(err.smtp_code, err.smtp_error)), True
-        except smtplib.SMTPResponseException as err:
-            # 421 and friends: the server is closing; nothing was accepted.
-            return Outcome(
-                key, OutcomeStatus.RETRY, error=_reason(err.smtp_code, err.smtp_error)
-            ), False
-        except (OSError, smtplib.SMTPServerDisconnected) as err:
-            return Outcome(key, OutcomeStatus.UNCERTAIN, error=f"connection lost: {err}"), False
-        if refused:
-            code, text = refused.get(message.email, (550, b"refused"))
-            return Outcome(key, OutcomeStatus.FAILED, error=_reason(code, text)), True
-        return Outcome(key, OutcomeStatus.SENT, provider_message_id=message.message_id), True
+            )
+        return Outcome(key, OutcomeStatus.FAILED, error=_reason(code, text))
