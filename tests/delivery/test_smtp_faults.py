@@ -101,7 +101,7 @@ def test_a_421_and_a_451_at_mail_from_are_retried_and_nobody_is_held(
 def test_an_address_with_a_non_ascii_local_part_fails_alone_without_smtputf8(
     faulty: tuple[Context, FaultySink],
 ) -> None:
-    ctx, sink = faulty
+    ctx, _sink = faulty
     recipients = [
         Recipient(email="aaa@example.org", variant="algemeen", name="Eerste"),
         Recipient(email="ñoño@example.org", variant="algemeen", name="Ñoño"),
