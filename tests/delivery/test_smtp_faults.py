@@ -180,5 +180,5 @@ def test_the_config_file_refuses_a_plain_text_login_too(tmp_path) -> None:
     )
     path = tmp_path / "varcomms.toml"
     path.write_text(text, "utf-8")
-    with pytest.raises(ConfigError, match="provider.smtp"):
+    with pytest.raises(ConfigError, match=r"provider\.smtp"):
         load_config(path)
