@@ -43,6 +43,7 @@ from varcomms.tokens import TokenSigner
 log = logging.getLogger(__name__)
 
 TEST_SUBJECT_PREFIX = "[TEST] "
+PROVEN = (OutcomeStatus.SENT, OutcomeStatus.RETRY)
 
 
 def new_send_id(edition_id: str, ctx: Context) -> str:
@@ -322,11 +323,14 @@ class SendRun:
                     report.reconciled += 1
                 results.append((row_id, row.batch, outcome))
             for row_id, row in held:
-                # A held row changes only on the provider's proof of acceptance.
+                # A held row changes only on the provider's word: accepted (sent), or
+                # provably not accepted (retry); "cannot tell" leaves it held.
                 outcome = answers.get(row.key)
-                if outcome is not None and outcome.status is OutcomeStatus.SENT:
+                if outcome is None or outcome.status not in PROVEN:
+                    continue
+                if outcome.status is OutcomeStatus.SENT:
                     report.reconciled += 1
-                    results.append((row_id, row.batch, outcome))
+                results.append((row_id, row.batch, outcome))
             self.ledger.record(results)
         if self.ctx.config.delivery.uncertain_policy == "resend":
             released = self.ledger.release_uncertain(send_id)

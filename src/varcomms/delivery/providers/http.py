@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from abc import abstractmethod
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -29,6 +30,8 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from varcomms.delivery.providers.base import Batch, Outcome, OutcomeStatus, Provider
@@ -125,6 +128,52 @@ def never_sent(err: BaseException) -> bool:
     )
 
 
+# Per worker thread: did the current request's body reach the socket? None: unknown.
+_wire = threading.local()
+
+
+class _WireTracking:
+    """Records whether urllib3 finished writing the request (headers and body). A
+    provider acts only on a complete request, so a failure before that point means
+    "not accepted": safe to retry, never "uncertain"."""
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _wire.body_written = False
+        super().request(*args, **kwargs)  # type: ignore[misc]
+        _wire.body_written = True
+
+
+class _TrackingHTTPConnection(_WireTracking, HTTPConnection):
+    pass
+
+
+class _TrackingHTTPSConnection(_WireTracking, HTTPSConnection):
+    pass
+
+
+class _TrackingHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _TrackingHTTPConnection
+
+
+class _TrackingHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _TrackingHTTPSConnection
+
+
+class WireTrackingAdapter(HTTPAdapter):
+    """requests' adapter with connections that say when a request was fully written."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _TrackingHTTPPool,
+            "https": _TrackingHTTPSPool,
+        }
+
+
+def body_written() -> bool | None:
+    return getattr(_wire, "body_written", None)
+
+
 def unresolvable(err: BaseException) -> bool:
     return any(isinstance(cause, NameResolutionError) for cause in _causes(err))
 
@@ -139,7 +188,7 @@ class HttpProvider(Provider):
         if session is None:
             session = requests.Session()
             pool = max(2, self.delivery.concurrency)
-            adapter = HTTPAdapter(pool_connections=pool, pool_maxsize=pool, max_retries=0)
+            adapter = WireTrackingAdapter(pool_connections=pool, pool_maxsize=pool, max_retries=0)
             session.mount("https://", adapter)
             session.mount("http://", adapter)
         self.session = session
@@ -179,6 +228,7 @@ class HttpProvider(Provider):
 
     def send_batch(self, batch: Batch) -> list[Outcome]:
         request = self.build_request(batch)
+        _wire.body_written = None
         try:
             response = self.session.post(
                 request.url,
@@ -208,6 +258,12 @@ class HttpProvider(Provider):
             ) from err
         if never_sent(err):
             return self.all(batch, OutcomeStatus.RETRY, f"cannot connect: {type(err).__name__}")
+        if body_written() is False and not isinstance(err, requests.exceptions.ReadTimeout):
+            # The connection broke while the request was being written: incomplete, so
+            # the provider cannot have acted on it.
+            return self.all(
+                batch, OutcomeStatus.RETRY, f"connection lost while sending: {type(err).__name__}"
+            )
         if isinstance(err, requests.exceptions.SSLError):
             raise ProviderError(
                 f"TLS with {self.base_url} failed: {type(err).__name__}",

@@ -10,15 +10,27 @@ substitution in ``h:`` parameters; ``v:`` variables carry our send id into webho
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from datetime import UTC, timedelta
 from typing import Any
 
 import requests
 
 from varcomms.config import MailgunSettings
-from varcomms.delivery.providers.base import Batch, Capabilities, Outcome, OutcomeStatus
+from varcomms.delivery.providers.base import (
+    Batch,
+    Capabilities,
+    InFlight,
+    Outcome,
+    OutcomeStatus,
+)
 from varcomms.delivery.providers.http import HttpProvider, HttpRequest, require_json
 from varcomms.delivery.providers.payload import escaped_values, provider_address
 from varcomms.models import PERSONAL_FIELDS
+
+# Mailgun's events log can lag behind the messages API; an accepted message missing
+# from it this long after the request is taken as never accepted (and sent again).
+LOG_SETTLED = timedelta(minutes=30)
 
 # Mailgun's 400 answers that concern one of the "to" addresses (its wording).
 RECIPIENT_MARKERS = ("'to'", "to parameter", "recipient", "not a valid address")
@@ -37,7 +49,7 @@ class MailgunProvider(HttpProvider):
     secret_name = "mailgun_api_key"  # noqa: S105 - the name of the variable, not a secret
     # Mailgun publishes no fixed per-second figure for its messages API (limits are per
     # account, answered with 429); one request carries up to 1,000 recipients.
-    capabilities = Capabilities(max_batch=1000, rate_unit="requests", reconcile=False)
+    capabilities = Capabilities(max_batch=1000, rate_unit="requests", reconcile=True)
     default_rate = 10.0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -99,3 +111,55 @@ class MailgunProvider(HttpProvider):
             Outcome(message.key, OutcomeStatus.SENT, provider_message_id=provider_id)
             for message in batch.messages
         ]
+
+    # -- reconciliation ------------------------------------------------------------------
+
+    def reconcile(self, rows: Sequence[InFlight]) -> dict[str, Outcome] | None:
+        """Look each row up in Mailgun's events log (``accepted`` events for the
+        recipient, matched by our Message-Id or the edition variable we send). Found:
+        sent. Missing well after the request: not accepted, send again. Otherwise (the
+        log may still lag, or cannot be read) the row stays uncertain."""
+        url = f"{self.base_url}/v3/{self.mailgun.domain}/events"
+        now = self.clock.now()
+        result: dict[str, Outcome] = {}
+        for row in rows:
+            since = row.updated_at or now
+            if since.tzinfo is None:
+                since = since.replace(tzinfo=UTC)
+            params = {
+                "event": "accepted",
+                "recipient": row.email,
+                "begin": str(int((since - timedelta(days=1)).timestamp())),
+                "ascending": "yes",
+                "limit": "300",
+            }
+            try:
+                response = self.session.get(url, params=params, timeout=self.timeout)
+            except requests.exceptions.RequestException:
+                continue
+            if response.status_code != 200:
+                continue
+            try:
+                items = response.json().get("items") or []
+            except (ValueError, AttributeError):
+                continue
+            if any(_is_ours(item, row) for item in items):
+                result[row.key] = Outcome(
+                    row.key, OutcomeStatus.SENT, error="found in Mailgun's events log"
+                )
+            elif now - since >= LOG_SETTLED:
+                result[row.key] = Outcome(
+                    row.key,
+                    OutcomeStatus.RETRY,
+                    error="not in Mailgun's events log of accepted messages",
+                )
+        return result
+
+
+def _is_ours(item: dict[str, Any], row: InFlight) -> bool:
+    headers = (item.get("message") or {}).get("headers") or {}
+    message_id = str(headers.get("message-id", "")).strip("<>")
+    if row.message_id and message_id == row.message_id.strip("<>"):
+        return True
+    variables = item.get("user-variables") or {}
+    return variables.get("varcomms-edition") == row.edition_id
