@@ -14,6 +14,7 @@ the ``v:`` variables). Faults are drawn from a seeded generator per request:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import socket
@@ -53,10 +54,10 @@ class FakeMailgun:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's hook name
+            def do_POST(self) -> None:
                 fake.post(self)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 fake.get(self)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -149,10 +150,8 @@ class FakeMailgun:
         connection: socket.socket = handler.connection
         connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         handler.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         connection.close()
         handler.wfile = _Discard()  # type: ignore[assignment]
 
