@@ -79,14 +79,16 @@ def recipients(count: int) -> Iterator[Recipient]:
         )
 
 
-def context(tmp: Path, **provider: Any) -> Context:
+def context(tmp: Path, *, rate: float | None = 1e9, **provider: Any) -> Context:
+    """The sample configuration in ``tmp``; ``rate`` None keeps the shipped default (the
+    provider's documented limit, in its own unit)."""
     config = load_config(ROOT / "varcomms.toml")
     config = config.model_copy(
         update={
             "paths": config.paths.model_copy(update={"data": tmp / "data"}),
             "provider": config.provider.model_copy(update=provider),
             "delivery": config.delivery.model_copy(
-                update={"rate_per_second": 1e9, "concurrency": 2}
+                update={"rate_per_second": rate, "concurrency": 2}
             ),
         }
     )

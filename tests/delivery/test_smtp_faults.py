@@ -182,3 +182,41 @@ def test_the_config_file_refuses_a_plain_text_login_too(tmp_path) -> None:
     path.write_text(text, "utf-8")
     with pytest.raises(ConfigError, match=r"provider\.smtp"):
         load_config(path)
+
+
+class Killed(BaseException):
+    """Stands in for SIGKILL in the middle of a batch."""
+
+
+def test_a_kill_mid_batch_holds_only_the_message_being_transmitted(
+    faulty: tuple[Context, FaultySink], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from varcomms.delivery.providers.journal import SendJournal
+
+    ctx, sink = faulty
+    sink.mails = 100  # no 451 in this test
+    with_settings(ctx, delivery__concurrency=1)
+    written = SendJournal.write
+    lines: list[str] = []
+
+    def write_then_die(
+        self: SendJournal, edition: str, mid: str, state: str, reason: str = ""
+    ) -> None:
+        written(self, edition, mid, state, reason)
+        lines.append(state)
+        if len(lines) == 9:  # the 5th message has started; the process dies here
+            raise Killed
+
+    monkeypatch.setattr(SendJournal, "write", write_then_die)
+    with pytest.raises(Killed):
+        deliver(ctx, edition_id="2022-02", variants=VARIANTS, recipients=people(20))
+    monkeypatch.setattr(SendJournal, "write", written)
+    assert len(sink.received) == 4
+    report = deliver(
+        ctx, edition_id="2022-02", variants=VARIANTS, recipients=people(20), resume=True
+    )
+    # 4 proven sent by the journal, 15 never started and sent now, 1 held.
+    assert (report.reconciled, report.sent, report.uncertain) == (4, 15, 1)
+    assert len(sink.received) == 19 and len({r.recipients[0] for r in sink.received}) == 19
+    states = Counter(state for state, _ in ledger(ctx).values())
+    assert states == Counter({"sent": 19, "uncertain": 1})

@@ -2,11 +2,12 @@
 
 Each message goes to one recipient (it is personal), so a refusal belongs to exactly one
 person: 5xx is recorded as failed with the server's words, 4xx (at MAIL FROM, RCPT or
-DATA) is tried again later by the send loop. A batch is one message, so each outcome is
-in the ledger as soon as the server answered, and a kill holds at most the messages
-being transmitted. After a 421 or a dropped connection the connection is discarded and
-the next message opens a new one. A connection that drops after DATA leaves that message
-uncertain: the server may have queued it; one that drops before DATA means not sent.
+DATA) is tried again later by the send loop. Each message is journalled as it starts
+and as it is answered (:mod:`.journal`), so a kill holds at most the messages being
+transmitted: :meth:`SmtpProvider.reconcile` settles the rest. After a 421 or a dropped
+connection the connection is discarded and the next message opens a new one. A
+connection that drops after DATA leaves that message uncertain (the server may have
+queued it); one that drops before DATA means not sent.
 """
 
 from __future__ import annotations
@@ -15,18 +16,35 @@ import queue
 import smtplib
 import ssl
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from varcomms.config import SmtpSettings
 from varcomms.delivery.providers.base import (
     Batch,
     Capabilities,
+    InFlight,
     Message,
     Outcome,
     OutcomeStatus,
     Provider,
 )
+from varcomms.delivery.providers.journal import (
+    ACCEPTED,
+    NOT_ACCEPTED,
+    REFUSED,
+    STARTED,
+    SendJournal,
+)
 from varcomms.errors import ConfigError, ProviderError
+
+JOURNAL_STATE = {
+    OutcomeStatus.SENT: ACCEPTED,
+    OutcomeStatus.FAILED: REFUSED,
+    OutcomeStatus.RETRY: NOT_ACCEPTED,
+    OutcomeStatus.UNCERTAIN: STARTED,  # answered with nothing: still only "started"
+    OutcomeStatus.SPLIT: NOT_ACCEPTED,
+}
 
 
 def _reason(code: int, message: bytes | str) -> str:
@@ -38,9 +56,13 @@ class SmtpProvider(Provider):
     name = "smtp"
     settings_model = SmtpSettings
     secret_name = "smtp_password"  # noqa: S105 - the name of the variable, not a secret
-    # One message per batch: the ledger records each answer as it comes (see above).
-    # The server decides per connection whether an internationalised address can go.
-    capabilities = Capabilities(max_batch=1, utf8_local_part=True, rate_unit="messages")
+    # Batches of 20 keep the ledger cheap; the journal (journal.py) records each message
+    # as it starts and as the server answers, so after a crash only a message started
+    # and never answered is uncertain. The server decides per connection whether an
+    # internationalised address can go.
+    capabilities = Capabilities(
+        max_batch=20, utf8_local_part=True, rate_unit="messages", reconcile=True
+    )
     # A relay's own limits vary; 50 messages a second is a polite default.
     default_rate = 50.0
 
@@ -58,6 +80,7 @@ class SmtpProvider(Provider):
                 )
             self.password = self.secret()
         self.ssl_context = ssl_context or ssl.create_default_context()
+        self.journal = SendJournal(self.ctx.config.data_dir / "journal")
         self._idle: queue.LifoQueue[smtplib.SMTP] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(self.smtp.pool_size)
 
@@ -127,7 +150,14 @@ class SmtpProvider(Provider):
                         # Nothing was sent: the send loop retries with back-off.
                         outcomes.append(Outcome(message.key, OutcomeStatus.RETRY, error=str(err)))
                         continue
+                self.journal.write(batch.edition_id, message.message_id, STARTED)
                 outcome = self._send_one(connection, batch, message)
+                self.journal.write(
+                    batch.edition_id,
+                    message.message_id,
+                    JOURNAL_STATE[outcome.status],
+                    outcome.error or "",
+                )
                 outcomes.append(outcome)
                 if connection.sock is None:
                     # smtplib closes the socket itself on 421 and on a lost connection;
@@ -203,3 +233,27 @@ class SmtpProvider(Provider):
                 hint="check sender.from_address and what the relay allows",
             )
         return Outcome(key, OutcomeStatus.FAILED, error=_reason(code, text))
+
+    def reconcile(self, rows: Sequence[InFlight]) -> dict[str, Outcome] | None:
+        """What the journal proves: never started or refused "not now" (send again),
+        answered 250 (sent), refused for good (failed). Started and never answered:
+        the server may have it, so the row stays uncertain."""
+        result: dict[str, Outcome] = {}
+        verdicts: dict[str, dict[str, tuple[str, str]]] = {}
+        for row in rows:
+            if row.message_id is None:
+                continue
+            if row.edition_id not in verdicts:
+                verdicts[row.edition_id] = self.journal.verdicts(row.edition_id)
+            state, reason = verdicts[row.edition_id].get(row.message_id, (NOT_ACCEPTED, ""))
+            if state == ACCEPTED:
+                result[row.key] = Outcome(
+                    row.key, OutcomeStatus.SENT, provider_message_id=row.message_id
+                )
+            elif state == REFUSED:
+                result[row.key] = Outcome(row.key, OutcomeStatus.FAILED, error=reason)
+            elif state == NOT_ACCEPTED:
+                result[row.key] = Outcome(
+                    row.key, OutcomeStatus.RETRY, error=reason or "never handed to the server"
+                )
+        return result
