@@ -38,7 +38,6 @@ from varcomms.delivery.providers import (
     Capabilities,
     Message,
     OutcomeStatus,
-    Provider,
     Requirements,
     provider_class,
 )
