@@ -29,16 +29,14 @@ def test_index_and_edition_page_open_from_disk(archive_ctx: Context, tmp_path: P
             # Nothing leaves the machine: only the archive's own files may load.
             context.route(
                 "**/*",
-                lambda route: route.continue_()
-                if route.request.url.startswith("file://")
-                else route.abort(),
+                lambda route: (
+                    route.continue_() if route.request.url.startswith("file://") else route.abort()
+                ),
             )
             page = context.new_page()
             page.goto((out / "index.html").as_uri())
             assert page.title().startswith("Archief van de nieuwsbrief")
-            logos = page.eval_on_selector_all(
-                "header img", "imgs => imgs.map(i => i.naturalWidth)"
-            )
+            logos = page.eval_on_selector_all("header img", "imgs => imgs.map(i => i.naturalWidth)")
             assert len(logos) == 2 and all(w > 0 for w in logos), "both logos load locally"
             overflow = page.evaluate(
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"
