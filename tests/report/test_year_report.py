@@ -18,7 +18,9 @@ def _at(year: int, month: int, day: int) -> datetime:
 
 def _year(ctx: Context) -> None:
     store = ctx.store
-    add_subscriber(store, "stays@example.org", joined=_at(2021, 6, 1), themes=("cybercriminaliteit",))
+    add_subscriber(
+        store, "stays@example.org", joined=_at(2021, 6, 1), themes=("cybercriminaliteit",)
+    )
     add_subscriber(store, "new@example.org", joined=_at(2022, 3, 1), themes=("cybercriminaliteit",))
     add_subscriber(
         store,

@@ -232,3 +232,14 @@ events = Table(
     UniqueConstraint("provider", "provider_event_id", name="uq_events_provider_event"),
     Index("ix_events_email", "email"),
 )
+
+# Webhook tokens already seen (Mailgun signs a fresh token per request): a replayed
+# request carries a token seen before and is refused. Rows older than the accepted
+# timestamp window can go, since such a request is refused by its age anyway.
+webhook_tokens = Table(
+    "webhook_tokens",
+    metadata,
+    Column("provider", String(40), primary_key=True),
+    Column("token", String(200), primary_key=True),
+    Column("seen_at", UTCDateTime(), nullable=False),
+)

@@ -1,0 +1,31 @@
+"""events stage: webhook tokens already seen, so a replayed webhook is refused.
+
+Revision ID: 0011
+Revises: 0005
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from varcomms.store.schema import UTCDateTime
+
+revision = "0011"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "webhook_tokens",
+        sa.Column("provider", sa.String(length=40), nullable=False),
+        sa.Column("token", sa.String(length=200), nullable=False),
+        sa.Column("seen_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("provider", "token"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("webhook_tokens")
