@@ -82,9 +82,10 @@ def ingest(ctx: Context, received: Sequence[ProviderEvent]) -> IngestReport:
         known = _known_ids(db, unique)
         fresh = [e for e in unique if (e.provider, e.event_id) not in known]
         report.duplicates += len(unique) - len(fresh)
+        by_message_id = _links_by_message_id(db, fresh)
         rows = []
         for event in fresh:
-            link = _link(db, event)
+            link = by_message_id.get(event.message_id or "") or _link(db, event)
             if link is None:
                 report.unlinked += 1
             rows.append(_row(event, link))
@@ -123,13 +124,29 @@ def _insert_ignoring_duplicates(db: Connection) -> Any:
     return sqlite_insert(events).on_conflict_do_nothing()
 
 
+_COLUMNS = (
+    deliveries.c.message_id,
+    deliveries.c.send_id,
+    deliveries.c.edition_id,
+    deliveries.c.email,
+)
+
+
+def _links_by_message_id(db: Connection, batch: Sequence[ProviderEvent]) -> dict[str, _Link]:
+    """Ledger rows for a whole batch by our Message-ID, in a few queries, not one each."""
+    wanted = sorted({e.message_id for e in batch if e.message_id})
+    found: dict[str, _Link] = {}
+    for start in range(0, len(wanted), 400):
+        chunk = wanted[start : start + 400]
+        forms = chunk + [f"<{bare}>" for bare in chunk]
+        for row in db.execute(select(*_COLUMNS).where(deliveries.c.message_id.in_(forms))):
+            found[row.message_id.strip("<>")] = _Link(row.send_id, row.edition_id, row.email)
+    return found
+
+
 def _link(db: Connection, event: ProviderEvent) -> _Link | None:
-    """The ledger row this event is about, found by the ids we set on the message."""
-    columns = (deliveries.c.send_id, deliveries.c.edition_id, deliveries.c.email)
+    """The ledger row of an event without a Message-ID we know: other ids we set."""
     conditions = []
-    if event.message_id:
-        bare = event.message_id
-        conditions.append(deliveries.c.message_id.in_([bare, f"<{bare}>"]))
     if event.provider_message_id and event.email:
         conditions.append(
             and_(
@@ -144,7 +161,7 @@ def _link(db: Connection, event: ProviderEvent) -> _Link | None:
             )
         )
     for condition in conditions:
-        row = db.execute(select(*columns).where(condition).limit(1)).first()
+        row = db.execute(select(*_COLUMNS).where(condition).limit(1)).first()
         if row is not None:
             return _Link(row.send_id, row.edition_id, row.email)
     return None

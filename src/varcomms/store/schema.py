@@ -213,6 +213,8 @@ deliveries = Table(
     # The one rule that makes "nothing twice" structural: one row per person per edition.
     UniqueConstraint("edition_id", "recipient_key", name="uq_deliveries_edition_recipient"),
     Index("ix_deliveries_send_state", "send_id", "state"),
+    # Provider events name the message by the Message-ID we set.
+    Index("ix_deliveries_message_id", "message_id"),
 )
 
 # -- events (webhooks, unsubscribes) ----------------------------------------------------

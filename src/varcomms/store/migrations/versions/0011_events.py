@@ -1,4 +1,5 @@
-"""events stage: webhook tokens already seen, so a replayed webhook is refused.
+"""events stage: webhook tokens already seen, so a replayed webhook is refused; provider
+events find their ledger row by Message-ID through an index.
 
 Revision ID: 0011
 Revises: 0005
@@ -25,7 +26,11 @@ def upgrade() -> None:
         sa.Column("seen_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("provider", "token"),
     )
+    with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.create_index("ix_deliveries_message_id", ["message_id"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.drop_index("ix_deliveries_message_id")
     op.drop_table("webhook_tokens")
