@@ -85,3 +85,27 @@ def test_headers_are_encoded_and_folded() -> None:
     assert encoded.startswith(b"Subject: =?utf-8?") and encoded.isascii()
     folded = header_line("List-Unsubscribe", "<https://" + "a" * 80 + ">, <mailto:x@y.nl>")
     assert folded.count(b"\r\n ") == 1
+
+
+def test_long_header_lines_are_folded_at_spaces_and_read_back_the_same() -> None:
+    """delivery.md D15: lines stay within 78 characters wherever a space allows."""
+    from email import policy as email_policy
+    from email.parser import BytesParser as Parser
+
+    from varcomms.delivery.mime import header_line
+
+    values = {
+        "List-Id": "Nieuwsbrief VeiligheidsAlliantie regio Rotterdam <nieuwsbrief.veiligheidsalliantie.nl>",
+        "To": '"Jansen-van der Berg, Pieternella Wilhelmina Johanna Maria" <p.jansen@gemeente.example.org>',
+        "Subject": "Cyberweerbaarheid, ondermijning en de agenda voor 2022 in de regio Rotterdam-Rijnmond",
+    }
+    for name, value in values.items():
+        raw = header_line(name, value)
+        assert max(len(line) for line in raw.split(b"\r\n")) <= 78, raw
+        parsed = Parser(policy=email_policy.default).parsebytes(raw + b"\r\n")
+        if name == "To":
+            (address,) = parsed[name].addresses
+            assert address.display_name.startswith("Jansen-van der Berg, Pieternella")
+            assert address.addr_spec == "p.jansen@gemeente.example.org"
+        else:
+            assert str(parsed[name]) == value

@@ -41,11 +41,31 @@ def header_line(name: str, value: str) -> bytes:
     if value.isascii() and "\n" not in value and "\r" not in value:
         line = f"{name}: {value}"
         if len(line) > MAX_HEADER_LINE:
-            # Fold where the syntax allows: between list items or parameters.
+            # Fold where the syntax allows: between list items or parameters first,
+            # then at any other space (RFC 5322 folding whitespace).
             line = line.replace(", ", ",\r\n ").replace("; ", ";\r\n ")
+            parts = line.split("\r\n")
+            # Never fold right after "Name:": the value starts on the header's own line.
+            first = _fold_at_spaces(parts[0], start=len(name) + 2)
+            line = "\r\n".join([first, *(_fold_at_spaces(part) for part in parts[1:])])
         return line.encode("ascii") + CRLF
     encoded = Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
     return f"{name}: {encoded}".encode("ascii") + CRLF
+
+
+def _fold_at_spaces(line: str, *, start: int = 1) -> str:
+    """Break one physical header line at spaces so each piece fits 78 characters where
+    a space allows; a long token (a URL) stays whole, as it must."""
+    pieces: list[str] = []
+    while len(line) > MAX_HEADER_LINE:
+        cut = line.rfind(" ", start, MAX_HEADER_LINE)
+        if cut < start or not line[:cut].strip():
+            break
+        start = 1
+        pieces.append(line[:cut])
+        line = line[cut:]  # the space stays, starting the continuation line
+    pieces.append(line)
+    return "\r\n".join(pieces)
 
 
 class _Part:
