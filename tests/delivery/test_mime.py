@@ -95,9 +95,12 @@ def test_long_header_lines_are_folded_at_spaces_and_read_back_the_same() -> None
     from varcomms.delivery.mime import header_line
 
     values = {
-        "List-Id": "Nieuwsbrief VeiligheidsAlliantie regio Rotterdam <nieuwsbrief.veiligheidsalliantie.nl>",
-        "To": '"Jansen-van der Berg, Pieternella Wilhelmina Johanna Maria" <p.jansen@gemeente.example.org>',
-        "Subject": "Cyberweerbaarheid, ondermijning en de agenda voor 2022 in de regio Rotterdam-Rijnmond",
+        "List-Id": "Nieuwsbrief VeiligheidsAlliantie regio Rotterdam "
+        "<nieuwsbrief.veiligheidsalliantie.nl>",
+        "To": '"Jansen-van der Berg, Pieternella Wilhelmina Johanna Maria" '
+        "<p.jansen@gemeente.example.org>",
+        "Subject": "Cyberweerbaarheid, ondermijning en de agenda voor 2022 in de regio "
+        "Rotterdam-Rijnmond",
     }
     for name, value in values.items():
         raw = header_line(name, value)
