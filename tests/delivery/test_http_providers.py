@@ -119,7 +119,7 @@ def test_mailgun_request_matches_the_openapi_description(ctx: Context) -> None:
 
 
 @responses.activate
-def test_mailgun_400_fails_the_batch_with_the_reason(ctx: Context) -> None:
+def test_a_400_for_every_recipient_fails_each_alone_with_the_reason(ctx: Context) -> None:
     responses.post(
         MAILGUN_URL, status=400, json={"message": "'to' parameter is not a valid address"}
     )
