@@ -8,6 +8,7 @@ rows. Edition file formats (what editors write) are pydantic models in
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -113,15 +114,34 @@ class Subscriber:
     id: int | None = None
 
 
+_NOT_IN_A_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def clean_name(name: str | None) -> str | None:
+    """A person's name safe for any header or API field: control characters (CR, LF,
+    NUL, …) and line separators become one space; surrounding space goes. Empty: None."""
+    if name is None:
+        return None
+    cleaned = " ".join(_NOT_IN_A_NAME.sub(" ", name).split())
+    return cleaned or None
+
+
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    """What delivery needs of one person: the address, the greeting and the variant."""
+    """What delivery needs of one person: the address, the greeting and the variant.
+
+    Names are cleaned here, whatever wrote them (an import, a web form, the database
+    directly): a name can never carry a line break into a header."""
 
     email: str
     variant: str
     name: str | None = None
     first_name: str | None = None
     subscriber_id: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", clean_name(self.name))
+        object.__setattr__(self, "first_name", clean_name(self.first_name))
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
-import unicodedata
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.utils import formataddr
@@ -21,7 +19,7 @@ import idna
 
 from varcomms.config import Config
 from varcomms.delivery.providers.base import Message
-from varcomms.models import PERSONAL_FIELDS, Recipient
+from varcomms.models import PERSONAL_FIELDS, Recipient, clean_name
 from varcomms.tokens import TokenSigner
 
 # What a greeting says when we do not know the name: "Beste lezer," reads naturally.
@@ -37,18 +35,10 @@ class UnsendableAddressError(Exception):
     """This one address cannot go out as it is; its row fails alone, with this reason."""
 
 
-_SPACES = re.compile(r"\s+")
-
-
 def clean_display_name(name: str | None) -> str | None:
-    """A name safe for any header or API field: control characters (CR, LF, NUL, …) and
-    line or paragraph separators become spaces, runs of spaces one. Every write path
-    (import, web form, direct database edit) ends here before a message is built."""
-    if not name:
-        return None
-    kept = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in name)
-    cleaned = _SPACES.sub(" ", kept).strip()
-    return cleaned or None
+    """A name safe for any header or API field (see :func:`varcomms.models.clean_name`);
+    applied again here for names that reach delivery without a :class:`Recipient`."""
+    return clean_name(name)
 
 
 def wire_address(email: str) -> str:
