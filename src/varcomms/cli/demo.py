@@ -91,7 +91,9 @@ def _print_summary(out, report: DemoReport) -> None:  # type: ignore[no-untyped-
     )
     table.add_row("mail", f"{report.outbox} (one .eml per recipient, plus index)")
     for rendered in report.rendered.variants:
-        table.add_row(f"open ({rendered.variant.key})", rendered.html_path.as_uri())
+        # The web version: the email as a reader sees it, with the general links filled in
+        # (the .html beside it still holds the %%VARCOMMS_…%% placeholders delivery fills).
+        table.add_row(f"open ({rendered.variant.key})", rendered.web_path.as_uri())
     table.add_row("time", f"{report.seconds:.1f} s")
     out.print(table)
     if report.sent is None:
