@@ -7,9 +7,8 @@ preferences link is a warning.
 
 from __future__ import annotations
 
-from varcomms.render.environment import PACKAGED_TEMPLATES
-
 from tests.render.conftest import Project
+from varcomms.render.environment import PACKAGED_TEMPLATES
 
 
 def _override(project: Project, name: str, old: str, new: str) -> None:
