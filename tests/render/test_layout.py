@@ -153,7 +153,8 @@ def test_logos_have_an_opaque_plate_and_a_tight_canvas(config: Config) -> None:
                       const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
                       const ctx = canvas.getContext('2d');
                       ctx.drawImage(bitmap, 0, 0);
-                      const {data, width, height} = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
+                      const {data, width, height} =
+                        ctx.getImageData(0, 0, bitmap.width, bitmap.height);
                       const corner = 16;
                       let seeThrough = 0, rows = new Set(), cols = new Set();
                       for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
