@@ -91,8 +91,10 @@ def main() -> None:
                 way(chromium, pages, assets, out)
                 times[name].append(time.perf_counter() - started)
     shots = len(pages) * len(WIDTHS)
-    print(f"{len(pages)} variants × {len(WIDTHS)} widths = {shots} PNGs per round, "
-          f"median of {args.rounds} rounds (wall)")
+    print(
+        f"{len(pages)} variants × {len(WIDTHS)} widths = {shots} PNGs per round, "
+        f"median of {args.rounds} rounds (wall)"
+    )
     for name, values in times.items():
         median = statistics.median(values)
         print(f"{name:9} {median:6.2f} s per round  {median / shots * 1000:6.0f} ms per PNG")

@@ -79,13 +79,16 @@ class Project:
     def edition(self, edition_id: str = "2022-01") -> Path:
         return self.root / "newsletters" / edition_id
 
-    def run(self, *args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, check: bool = False, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """``varcomms ARGS`` in a child process, in the project folder."""
         env = {
             **os.environ,
             "VARCOMMS_SIGNING_KEY": SIGNING_KEY,
             "COLUMNS": "200",
             "NO_COLOR": "1",
+            **(env or {}),
         }
         result = subprocess.run(
             [sys.executable, "-m", "varcomms", *args],

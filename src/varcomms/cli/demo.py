@@ -53,6 +53,7 @@ def _as_dict(report: DemoReport) -> dict[str, object]:
         "collected": report.collected.to_dict(),
         "edition": {"id": report.edition.id, "status": report.edition.status.value},
         "render": {r.variant.key: str(r.html_path) for r in report.rendered.variants},
+        "open": {r.variant.key: str(r.web_path) for r in report.rendered.variants},
         "imported": report.imported.to_dict(),
         "sent_now": report.sent.sent if report.sent else 0,
         "ledger": report.ledger,
@@ -67,7 +68,7 @@ def _print_summary(out, report: DemoReport) -> None:  # type: ignore[no-untyped-
     edition = report.edition
     table = Table(title=f"varcomms demo — edition {edition.id}", show_header=False)
     table.add_column(style="bold")
-    table.add_column()
+    table.add_column(overflow="fold")  # paths stay whole (folded), never cut off with "…"
     table.add_row(
         "collected",
         f"{len(collected.sources)} sources: {totals[0]} new, {totals[1]} updated items",
