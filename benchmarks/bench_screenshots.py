@@ -83,7 +83,7 @@ def main() -> None:
     times: dict[str, list[float]] = {name: [] for name in ways}
     with tempfile.TemporaryDirectory() as folder, browser() as chromium:
         out = Path(folder)
-        for name, way in ways.items():  # warm-up
+        for way in ways.values():  # warm-up
             way(chromium, pages, assets, out)
         for _ in range(args.rounds):
             for name, way in ways.items():
