@@ -179,6 +179,7 @@ class _Checker:
         self.in_body = False
         self.first_body_text: bool | None = None  # hidden? for the first text in <body>
         self.personal_links: set[str] = set()  # unsubscribe/preferences hrefs a reader sees
+        self.links_open = 0
         self.generic_names: dict[str, int] = {}
 
     def add(self, level: Level, rule: str, message: str) -> None:
@@ -327,6 +328,7 @@ class _Checker:
         hidden = parent.hidden or style.get("display") == "none" or "mso-hide" in style
         element = _Element(tag, colour, background, hidden)
         if tag == "a":
+            self.links_open += 1
             element.href = attrs.get("href")
             if element.href in PERSONAL and not hidden:
                 self.personal_links.add(element.href)
@@ -358,6 +360,7 @@ class _Checker:
     def closed(self, element: _Element) -> None:
         tag = element.tag
         if tag == "a":
+            self.links_open -= 1
             name = " ".join(" ".join(element.name_parts).split())
             if element.label and (element.labelled or not name):
                 name = " ".join(element.label.split())
@@ -394,10 +397,16 @@ class _Checker:
     def text(self, raw: str, stack: list[_Element]) -> None:
         if not raw or raw.isspace():
             return
+        element = stack[-1]
+        if element.hidden and self.heading_text is None and not self.links_open:
+            # Hidden text outside links and headings (the preheader and its filler of
+            # entities) matters only as "the first text is hidden": no need to decode it.
+            if self.in_body and self.first_body_text is None:
+                self.first_body_text = True
+            return
         text = html_lib.unescape(raw).replace("\xa0", " ").strip()
         if not text:
             return
-        element = stack[-1]
         if self.in_body and self.first_body_text is None:
             self.first_body_text = element.hidden
         if self.heading_text is not None:
