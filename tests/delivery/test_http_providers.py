@@ -80,10 +80,13 @@ def test_mailgun_batches_recipient_variables_and_headers(ctx: Context) -> None:
     report = deliver(ctx, edition_id="2022-02", variants=VARIANTS, recipients=recipients)
     assert report.sent == 90
     calls = responses.calls
-    assert [
+    # Two workers: the batches may come back in any order.
+    assert sorted(
         len(json.loads(dict(form_fields(c.request))["recipient-variables"])) for c in calls
-    ] == [40, 40, 10]
-    first = calls[0].request
+    ) == [10, 40, 40]
+    first = next(
+        c.request for c in calls if "persoon1@gemeente1.nl" in str(c.request.body, "utf-8")
+    )
     assert first.url == MAILGUN_URL
     assert first.headers["Authorization"].startswith("Basic ")  # api:key
     fields = dict(form_fields(first))
@@ -190,8 +193,13 @@ def test_sendgrid_personalizations_and_openapi(ctx: Context) -> None:
     responses.post(SENDGRID_URL, status=202, headers={"X-Message-Id": "sg-abc"})
     report = deliver(ctx, edition_id="2022-02", variants=VARIANTS, recipients=people(7))
     assert report.sent == 7
-    assert [len(json_body(c)["personalizations"]) for c in responses.calls] == [3, 3, 1]
-    call = responses.calls[0]
+    # Two workers: the batches may come back in any order.
+    assert sorted(len(json_body(c)["personalizations"]) for c in responses.calls) == [1, 3, 3]
+    call = next(
+        c
+        for c in responses.calls
+        if json_body(c)["personalizations"][0]["to"][0]["email"] == "persoon0@gemeente0.nl"
+    )
     assert call.request.headers["Authorization"] == "Bearer SG.test"
     body = json_body(call)
     sendgrid_mail_send_validator().validate(body)
@@ -305,8 +313,8 @@ def test_brevo_single_messages_with_idempotency_key(ctx: Context) -> None:
     assert responses.calls[0].request.headers["api-key"] == "xkeysib-test"
     keys = [b["headers"]["idempotencyKey"] for b in bodies]
     assert len(set(keys)) == 3
-    body = bodies[0]
-    assert body["to"] == [{"email": "persoon0@gemeente0.nl"}]
+    # Two workers: the calls may come in any order.
+    (body,) = [b for b in bodies if b["to"] == [{"email": "persoon0@gemeente0.nl"}]]
     assert body["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert body["headers"]["List-Unsubscribe"].startswith("<https://")
     assert "messageVersions" not in body and "Beste lezer," in body["textContent"]
