@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "preview": ("render", "preview_command"),
     "audience": ("audience", "app"),
     "send": ("send", "app"),
+    "scheduler": ("scheduler", "app"),
     "demo": ("demo", "demo"),
 }
 

@@ -1,0 +1,149 @@
+"""A project on a fake clock: sample config, the 2022 plan, a small audience, editors."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from tests.conftest import ROOT
+from varcomms import audience, editions
+from varcomms.clock import FakeClock
+from varcomms.config import Config, load_secrets
+from varcomms.context import Context
+from varcomms.delivery.providers.outbox import read_index
+from varcomms.scheduler.core import SchedulerCore
+from varcomms.scheduler.plan import AMSTERDAM, YearPlan, read_plan
+from varcomms.store import Store
+
+SIGNING_KEY = "scheduler-test-signing-key-0123456789"
+PLAN_2022 = ROOT / "scheduler" / "plan-2022.yaml"
+VOORWOORD = "Beste lezer, dit is het voorwoord van de redactie voor deze editie.\n"
+RIEC_ITEM = """
+---
+title: Weerbaar bestuur in de regio
+link: https://veiligheidsalliantie.nl/riec/weerbaar-bestuur/
+themes: [ondermijning]
+---
+Het RIEC deelt een handelingsperspectief voor lokaal weerbaar bestuur.
+"""
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=AMSTERDAM)
+
+
+def project_config(base: Config, folder: Path) -> Config:
+    """The sample configuration writing into ``folder`` (no sample edition in it)."""
+    paths = base.paths.model_copy(
+        update={"data": folder / "data", "newsletters": folder / "newsletters"}
+    )
+    outbox = base.provider.outbox.model_copy(update={"directory": folder / "outbox"})
+    provider = base.provider.model_copy(update={"name": "outbox", "outbox": outbox})
+    return base.model_copy(update={"paths": paths, "provider": provider, "database_url": None})
+
+
+def small_audience(folder: Path, count: int) -> Path:
+    """The first ``count`` sample subscribers (every one subscribed)."""
+    source = (ROOT / "audiences" / "sample-subscribers.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(StringIO(source)))
+    chosen = [row for row in rows if row["status"] == "subscribed"][:count]
+    path = folder / "audience.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(chosen)
+    return path
+
+
+@dataclass
+class Project:
+    ctx: Context
+    clock: FakeClock
+    plan: YearPlan
+    folder: Path
+
+    def core(self, **kwargs: object) -> SchedulerCore:
+        kwargs.setdefault("collect", False)
+        return SchedulerCore(self.ctx, [self.plan], **kwargs)  # type: ignore[arg-type]
+
+    def outbox(self, edition_id: str) -> list[dict[str, object]]:
+        return [e for e in read_index(self.folder / "outbox" / edition_id) if not e.get("test")]
+
+    def reminders(self) -> list[str]:
+        return [str(e["subject"]) for e in read_index(self.folder / "outbox" / "herinnering")]
+
+    def reminders_to(self) -> list[tuple[str, str]]:
+        return [
+            (str(e["to"]), str(e["subject"]))
+            for e in read_index(self.folder / "outbox" / "herinnering")
+        ]
+
+    def approve(self, edition_id: str, *, schedule: bool = True) -> None:
+        """Play the editors: write the voorwoord, sign for VAR and RIEC, schedule."""
+        (self.ctx.config.newsletters_dir / edition_id / "intro.md").write_text(
+            VOORWOORD, encoding="utf-8"
+        )
+        doc = editions.read_folder(self.ctx.config, edition_id)
+        riec = self.ctx.config.newsletters_dir / edition_id / "riec.md"
+        if riec.is_file() and "title:" not in riec.read_text(encoding="utf-8"):
+            with riec.open("a", encoding="utf-8") as handle:
+                handle.write(RIEC_ITEM)
+            doc = editions.read_folder(self.ctx.config, edition_id)
+        for role in editions.required_roles(doc.meta.brands):
+            editions.approve(self.ctx, edition_id, role, f"redactie {role}")
+        if schedule:
+            editions.schedule(self.ctx, edition_id)
+
+    def status(self, edition_id: str) -> str:
+        return editions.read_folder(self.ctx.config, edition_id).meta.status.value
+
+
+@pytest.fixture
+def make_project(sample_config: Config, tmp_path: Path):
+    made: list[Context] = []
+
+    def build(
+        start: datetime,
+        *,
+        database_url: str | None = None,
+        subscribers: int = 6,
+        plan: YearPlan | None = None,
+    ) -> Project:
+        folder = tmp_path / "project"
+        folder.mkdir(exist_ok=True)
+        clock = FakeClock(start)
+        ctx = Context(
+            config=project_config(sample_config, folder),
+            secrets=load_secrets({"VARCOMMS_SIGNING_KEY": SIGNING_KEY}),
+            clock=clock,
+            console=Console(file=StringIO(), width=120),
+            database_url=database_url or f"sqlite:///{folder / 'data' / 'varcomms.db'}",
+        )
+        made.append(ctx)
+        audience.import_csv(ctx, small_audience(folder, subscribers))
+        return Project(ctx, clock, plan or read_plan(PLAN_2022), folder)
+
+    yield build
+    for ctx in made:
+        ctx.close()
+
+
+@pytest.fixture
+def project(make_project) -> Project:
+    return make_project(local(2022, 1, 10, 8, 0))
+
+
+@pytest.fixture
+def any_db_project(make_project, database_url: str) -> Iterator[Project]:
+    """The same, once on SQLite and once on PostgreSQL."""
+    yield make_project(local(2022, 1, 10, 8, 0), database_url=database_url)
+
+
+__all__ = ["PLAN_2022", "Project", "Store", "local"]
