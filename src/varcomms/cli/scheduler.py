@@ -44,10 +44,12 @@ def _context(ctx: typer.Context):
     return context
 
 
-def _fmt(when: datetime | None) -> str:
+def _fmt(when: datetime | None, *, short: bool = False) -> str:
     from varcomms.scheduler.plan import AMSTERDAM
 
-    return f"{when.astimezone(AMSTERDAM):%Y-%m-%d %H:%M}" if when else "-"
+    if when is None:
+        return "-"
+    return f"{when.astimezone(AMSTERDAM):{'%m-%d %H:%M' if short else '%Y-%m-%d %H:%M'}}"
 
 
 @app.command("plan")
@@ -68,6 +70,7 @@ def plan_cmd(
     from varcomms.scheduler.decide import active_plan
     from varcomms.scheduler.ics import write_calendar
     from varcomms.scheduler.overview import overview
+    from varcomms.scheduler.plan import format_duration
 
     context = _context(ctx)
     plans = load_plans(context.config)
@@ -87,10 +90,12 @@ def plan_cmd(
         print_json(ctx, view.to_dict())
         return
     table = Table("edition", "kind", "status", "drafting", "RIEC copy", "review", "send", "notes")
+    table.title = "times are month-day hour:minute"
     for row in view.rows:
         e = row.edition
         notes = "; ".join(
-            f"[{'red' if f.level == 'error' else 'yellow'}]{f.message}[/]" for f in row.findings
+            f"[{'red' if f.level == 'error' else 'yellow'}]{f.short or f.message}[/]"
+            for f in row.findings
         )
         kind = e.kind + ("" if e.joint else ", VAR only")
         if e.segment:
@@ -99,18 +104,19 @@ def plan_cmd(
             e.id,
             kind,
             row.status or "[dim]not drafted[/dim]",
-            _fmt(e.drafting),
-            _fmt(e.riec_deadline),
-            _fmt(e.review_deadline),
-            _fmt(e.send),
+            _fmt(e.drafting, short=True),
+            _fmt(e.riec_deadline, short=True),
+            _fmt(e.review_deadline, short=True),
+            _fmt(e.send, short=True),
             notes,
         )
     out = state(ctx).stdout
     out.print(table)
     p = view.plan
     out.print(
-        f"{p.path.name}: collect {p.collect or 'off'}, grace {p.grace}, recheck {p.recheck}, "
-        f"reminders {p.remind_before} ahead; {len(view.errors)} error(s)"
+        f"{p.path.name} ({p.year}, Europe/Amsterdam): collect '{p.collect or 'off'}', "
+        f"grace {format_duration(p.grace)}, recheck {format_duration(p.recheck)}, "
+        f"reminders {format_duration(p.remind_before)} ahead; {len(view.errors)} error(s)"
     )
 
 

@@ -24,6 +24,7 @@ class PlanFinding:
     edition_id: str
     where: str  # "plan-2022.yaml: editions[3].send"
     message: str
+    short: str = ""  # a few words for the plan table
 
     def line(self) -> str:
         return f"{self.where}: {self.message}"
@@ -54,6 +55,7 @@ def check_plans(plans: Plans, states: dict[str, EditionState], now: datetime) ->
                         f"{edition.id} was due {edition.send:%Y-%m-%d %H:%M} and is "
                         f"{status.value if status else 'not drafted'}; "
                         f"send it with `varcomms scheduler release {edition.id}` or move its date",
+                        "LATE: not sent",
                     )
                 )
             elif not settled and edition.send < now:
@@ -80,11 +82,14 @@ def check_plans(plans: Plans, states: dict[str, EditionState], now: datetime) ->
                         f"newsletters/{edition.id}/edition.yaml planned says "
                         f"{st.planned.astimezone(AMSTERDAM):%Y-%m-%d %H:%M}; the edition's "
                         "(signed) time decides, so make them agree",
+                        "planned differs from plan",
                     )
                 )
             if st is not None and st.error:
                 found.append(
-                    PlanFinding("error", edition.id, where, f"edition unreadable: {st.error}")
+                    PlanFinding(
+                        "error", edition.id, where, f"edition unreadable: {st.error}", "unreadable"
+                    )
                 )
             for name, when in edition.dates()[:-1]:
                 if when < now and status in (None, S.DRAFT, S.REVIEW) and name != "drafting":
@@ -95,6 +100,7 @@ def check_plans(plans: Plans, states: dict[str, EditionState], now: datetime) ->
                             f"{where}.{name}",
                             f"{name.replace('_', ' ')} {when:%Y-%m-%d %H:%M} has passed and "
                             f"{edition.id} is {status.value if status else 'not drafted'}",
+                            f"{name.split('_')[0]} deadline passed",
                         )
                     )
     return found

@@ -23,10 +23,10 @@ The rules, per planned edition:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from varcomms.models import EditionStatus
 from varcomms.scheduler import mails
@@ -268,6 +268,25 @@ def _ago(delta: timedelta) -> str:
     return f"{hours} h" if hours < 48 else f"{hours // 24} days"
 
 
+def fire_times(trigger: Any, start: datetime, end: datetime) -> Iterator[datetime]:
+    """A trigger's fire times in (start, end], strictly increasing.
+
+    APScheduler 3.11's cron trigger returns the same time again after 02:30 on the
+    last Sunday of October (the hour that happens twice); the guard steps past it.
+    """
+    previous: datetime | None = None
+    probe = start
+    for _ in range(100_000):
+        fire = trigger.get_next_fire_time(previous, probe)
+        if fire is None or fire > end:
+            return
+        if previous is not None and fire <= previous:
+            probe += timedelta(minutes=1)
+            continue
+        yield fire
+        previous, probe = fire, fire + timedelta(seconds=1)
+
+
 def collect_slot(plan: YearPlan, now: datetime) -> datetime | None:
     """The latest collect time at or before ``now`` (missed ones coalesce into it)."""
     if not plan.collect:
@@ -275,12 +294,9 @@ def collect_slot(plan: YearPlan, now: datetime) -> datetime | None:
     from apscheduler.triggers.cron import CronTrigger
 
     trigger = CronTrigger.from_crontab(plan.collect, timezone=AMSTERDAM)
-    start = now - timedelta(days=2)
     latest = None
-    fire = trigger.get_next_fire_time(None, start)
-    while fire is not None and fire <= now:
+    for fire in fire_times(trigger, now - timedelta(days=2), now):
         latest = fire
-        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
     return latest
 
 
@@ -306,7 +322,8 @@ def decide(
     if current is not None:
         slot = collect_slot(current, now)
         if slot is not None:
-            key = f"collect:{slot.astimezone(AMSTERDAM).isoformat(timespec='minutes')}"
+            # Keyed on the local wall time: the doubled 02:30 in October is one run.
+            key = f"collect:{slot.astimezone(AMSTERDAM):%Y-%m-%dT%H:%M}"
             if not memory.done(key):
                 out.append(
                     Decision(

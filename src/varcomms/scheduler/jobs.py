@@ -109,13 +109,18 @@ def wake_times(
 ) -> list[datetime]:
     """Every moment a job would wake the scheduler between ``start`` and ``end``:
     what tests and the benchmark step a fake clock through."""
+    from varcomms.scheduler.decide import fire_times
+
     times: set[datetime] = set()
     for spec in planned_jobs(plans, start).values():
-        trigger = spec.build_trigger()
-        fire = trigger.get_next_fire_time(None, start)
-        while fire is not None and fire <= end:
-            times.add(fire)
-            if spec.trigger == "date":
-                break
-            fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+        if spec.trigger != "interval":
+            times.update(fire_times(spec.build_trigger(), start, end))
+    # The recheck interval matters only while a send may be held: from it to its grace.
+    for plan in plans:
+        for edition in plan.editions:
+            when = edition.send + plan.recheck
+            while when <= edition.send + plan.grace:
+                if start < when <= end:
+                    times.add(when)
+                when += plan.recheck
     return sorted(times)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -65,6 +65,15 @@ def _local(value: Any) -> datetime:
     when, date_only = parse_when(value, AMSTERDAM)
     if date_only:
         raise ValueError("needs a time as well, like '2022-02-01 09:00'")
+    # Local times around the clock change: 02:30 on the last Sunday of March does not
+    # exist, on the last Sunday of October it happens twice. Refuse both, not guess.
+    wall = when.replace(tzinfo=None)
+    if when.astimezone(UTC).astimezone(AMSTERDAM).replace(tzinfo=None) != wall:
+        raise ValueError(f"{wall:%Y-%m-%d %H:%M} does not exist here (summer time starts)")
+    if when.replace(fold=1).utcoffset() != when.replace(fold=0).utcoffset():
+        raise ValueError(
+            f"{wall:%Y-%m-%d %H:%M} happens twice here (summer time ends); pick another time"
+        )
     return when
 
 
