@@ -62,10 +62,19 @@ def small_audience(folder: Path, count: int) -> Path:
     return path
 
 
+class SettableClock(FakeClock):
+    """FakeClock that can also jump to a moment (the next job time)."""
+
+    def set(self, when: datetime) -> None:
+        if when.tzinfo is None:
+            raise ValueError("aware datetimes only")
+        self._now = when
+
+
 @dataclass
 class Project:
     ctx: Context
-    clock: FakeClock
+    clock: SettableClock
     plan: YearPlan
     folder: Path
 
@@ -118,7 +127,7 @@ def make_project(sample_config: Config, tmp_path: Path):
     ) -> Project:
         folder = tmp_path / "project"
         folder.mkdir(exist_ok=True)
-        clock = FakeClock(start)
+        clock = SettableClock(start)
         ctx = Context(
             config=project_config(sample_config, folder),
             secrets=load_secrets({"VARCOMMS_SIGNING_KEY": SIGNING_KEY}),

@@ -57,7 +57,9 @@ class SchedulerCore:
             if self.stop.is_set():
                 return report
             now = self.ctx.clock.now()
-            states = read_states(self.ctx.config)
+            states = read_states(
+                self.ctx.config, [e.id for plan in self.plans for e in plan.editions]
+            )
             memory = records.read_memory(self.ctx.store)
             decisions = decide(self.plans, states, memory, now)
             for decision in decisions:
