@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from io import StringIO
 from pathlib import Path
 
@@ -63,12 +63,17 @@ def small_audience(folder: Path, count: int) -> Path:
 
 
 class SettableClock(FakeClock):
-    """FakeClock that can also jump to a moment (the next job time)."""
+    """FakeClock kept in UTC (so advancing over a DST change is exact) that can also
+    jump to a moment (the next job time)."""
+
+    def __init__(self, start: datetime) -> None:
+        super().__init__(start)
+        self._now = start.astimezone(UTC)
 
     def set(self, when: datetime) -> None:
         if when.tzinfo is None:
             raise ValueError("aware datetimes only")
-        self._now = when
+        self._now = when.astimezone(UTC)
 
 
 @dataclass

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from varcomms.models import EditionStatus
@@ -269,22 +269,25 @@ def _ago(delta: timedelta) -> str:
 
 
 def fire_times(trigger: Any, start: datetime, end: datetime) -> Iterator[datetime]:
-    """A trigger's fire times in (start, end], strictly increasing.
+    """A trigger's fire times in (start, end], strictly increasing in real time.
 
-    APScheduler 3.11's cron trigger returns the same time again after 02:30 on the
-    last Sunday of October (the hour that happens twice); the guard steps past it.
+    On the last Sunday of October APScheduler 3.11's cron trigger fires 02:30 twice
+    (once per offset); the collect key (local wall time) makes that one run.
     """
+    # Steps are taken in UTC: a second added to 02:30+01:00 in local time would land
+    # on 02:30:01+02:00, an hour *earlier*.
+    # Compared in UTC too: two times of one zone compare by wall clock, fold ignored.
     previous: datetime | None = None
-    probe = start
+    probe, end = start.astimezone(UTC), end.astimezone(UTC)
     for _ in range(100_000):
         fire = trigger.get_next_fire_time(previous, probe)
-        if fire is None or fire > end:
+        if fire is None or fire.astimezone(UTC) > end:
             return
-        if previous is not None and fire <= previous:
+        if previous is not None and fire.astimezone(UTC) <= previous.astimezone(UTC):
             probe += timedelta(minutes=1)
             continue
         yield fire
-        previous, probe = fire, fire + timedelta(seconds=1)
+        previous, probe = fire, fire.astimezone(UTC) + timedelta(seconds=1)
 
 
 def collect_slot(plan: YearPlan, now: datetime) -> datetime | None:
