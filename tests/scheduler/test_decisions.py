@@ -168,9 +168,12 @@ def test_two_schedulers_firing_at_once_send_once(any_db_project) -> None:
 
 def test_a_second_scheduler_does_not_start(any_db_project) -> None:
     store = any_db_project.ctx.store
-    with scheduler_lock(store), pytest.raises(StateError, match="another scheduler is running"):
-        with scheduler_lock(store):
-            pass
+    with (
+        scheduler_lock(store),
+        pytest.raises(StateError, match="another scheduler is running"),
+        scheduler_lock(store),
+    ):
+        pass
     with scheduler_lock(store):  # released with the first
         pass
 
