@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,12 +16,11 @@ from rich.console import Console
 from tests.conftest import ROOT
 from varcomms import audience, editions
 from varcomms.clock import FakeClock
-from varcomms.config import Config, load_secrets
+from varcomms.config import Config, load_config, load_secrets
 from varcomms.context import Context
 from varcomms.delivery.providers.outbox import read_index
 from varcomms.scheduler.core import SchedulerCore
 from varcomms.scheduler.plan import AMSTERDAM, YearPlan, read_plan
-from varcomms.store import Store
 
 SIGNING_KEY = "scheduler-test-signing-key-0123456789"
 PLAN_2022 = ROOT / "scheduler" / "plan-2022.yaml"
@@ -160,4 +160,69 @@ def any_db_project(make_project, database_url: str) -> Iterator[Project]:
     yield make_project(local(2022, 1, 10, 8, 0), database_url=database_url)
 
 
-__all__ = ["PLAN_2022", "Project", "Store", "local"]
+# -- a project folder on disk, for the CLI and the real scheduler process ---------------
+
+PLAN = """\
+year: 2022
+collect: null
+grace: 4h
+recheck: 30m
+remind_before: 2d
+editors:
+  var: [redactie@veiligheidsalliantie.nl]
+  riec: [redactie@riec-rotterdam.nl]
+editions:
+  - id: 2022-01
+    send: 2022-02-01 09:00
+    drafting: 2022-01-17 09:00
+    riec_deadline: 2022-01-26 12:00
+    review_deadline: 2022-01-28 12:00
+"""
+
+
+def write_project(folder: Path, database_url: str) -> Path:
+    """A project folder whose varcomms.toml uses the repository's templates and samples."""
+    text = (ROOT / "varcomms.toml").read_text(encoding="utf-8")
+    for name in ("templates", "audiences"):
+        text = text.replace(f'{name} = "{name}"', f'{name} = "{ROOT / name}"')
+    text = re.sub(
+        r'(logo_path|path) = "((templates|samples)/[^"]*)"',
+        lambda m: f'{m.group(1)} = "{ROOT / m.group(2)}"',
+        text,
+    )
+    text = text.replace("# database_url = ", f'database_url = "{database_url}"\n# ', 1)
+    (folder / "scheduler").mkdir(parents=True)
+    (folder / "scheduler" / "plan-2022.yaml").write_text(PLAN, encoding="utf-8")
+    path = folder / "varcomms.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def prepare(folder: Path, database_url: str) -> Path:
+    """Draft (by the scheduler's core), approve and schedule 2022-01, in-process."""
+    config_path = write_project(folder, database_url)
+    config = load_config(config_path)
+    plan = read_plan(folder / "scheduler" / "plan-2022.yaml")
+    clock = SettableClock(plan.edition("2022-01").drafting)
+    ctx = Context(
+        config=config, secrets=load_secrets({"VARCOMMS_SIGNING_KEY": SIGNING_KEY}), clock=clock
+    )
+    try:
+        audience.import_csv(ctx, small_audience(folder, 6))
+        SchedulerCore(ctx, [plan], collect=False).run_pass()
+        edition_dir = config.newsletters_dir / "2022-01"
+        (edition_dir / "intro.md").write_text("Het voorwoord.\n", encoding="utf-8")
+        riec = edition_dir / "riec.md"
+        riec.write_text(
+            riec.read_text(encoding="utf-8")
+            + "\n---\ntitle: RIEC-bericht\nlink: https://veiligheidsalliantie.nl/riec/x/\n---\n"
+            "Een bericht van het RIEC.\n",
+            encoding="utf-8",
+        )
+        clock.set(local(2022, 1, 27, 10, 0))
+        editions.approve(ctx, "2022-01", "var", "redactie VAR")
+        editions.approve(ctx, "2022-01", "riec", "redactie RIEC")
+        editions.schedule(ctx, "2022-01")
+    finally:
+        ctx.close()
+    return config_path
