@@ -34,6 +34,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audience": ("audience", "app"),
     "send": ("send", "app"),
     "scheduler": ("scheduler", "app"),
+    "events": ("events", "app"),
+    "report": ("report", "report"),
+    "archive": ("archive", "app"),
     "demo": ("demo", "demo"),
 }
 

@@ -1,7 +1,7 @@
 """scheduler stage: APScheduler's job table, the notices done once, the send claims.
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0011
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from varcomms.store.schema import UTCDateTime
 
 revision = "0009"
-down_revision = "0005"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
