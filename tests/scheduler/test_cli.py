@@ -90,3 +90,27 @@ def test_release_sends_a_late_edition_once(cli, tmp_path: Path) -> None:
     again = cli("--config", config, "scheduler", "release", "2022-01", env=env)
     assert again.code == 1 and "already sent" in again.stderr
     assert len(read_index(folder / "data" / "outbox" / "2022-01")) == 6
+
+
+def test_demo_scheduler_sends_the_sample_edition_on_the_planned_time(tmp_path: Path) -> None:
+    from tests.conftest import ROOT
+    from varcomms.config import Secrets, load_config
+    from varcomms.demo import run_demo
+
+    steps: list[str] = []
+    from varcomms.demo import DemoProgress
+
+    report = run_demo(
+        load_config(ROOT / "varcomms.toml"),
+        tmp_path / "demo",
+        secrets=Secrets({}),
+        scheduled=True,
+        progress=DemoProgress(step=steps.append),
+    )
+    assert report.by_scheduler
+    assert report.edition.status.value == "sent"
+    assert report.ledger == {"sent": sum(report.per_variant.values())}
+    assert "scheduler: send 2022-01: planned time reached" in steps
+    assert steps[-1] == "scheduler: stopped cleanly"
+    recipients = [e["to"] for e in read_index(tmp_path / "demo" / "outbox" / "2022-01")]
+    assert len(recipients) == len(set(recipients)) == report.ledger["sent"]
