@@ -137,7 +137,8 @@ def main() -> None:
         f"year simulated in {wall:.1f} s wall ({editor_seconds:.1f} s of it the editors' approvals)"
     )
     print(
-        f"passes: {len(times)}; decision pass: median {statistics.median(decide_seconds) * 1000:.1f} ms, "
+        f"passes: {len(times)}; decision pass: median "
+        f"{statistics.median(decide_seconds) * 1000:.1f} ms, "
         f"{statistics.mean(decide_queries):.1f} queries (max {max(decide_queries)})"
     )
     for action, counts in sorted(act_queries.items()):
@@ -147,9 +148,10 @@ def main() -> None:
             f"{statistics.mean(seconds) * 1000:8.1f} ms each"
         )
     print(f"sent per edition: {sent}; reminder/notice mails: {reminders}")
-    print(
-        f"every edition sent once: {all(n == len(set(r['to'] for r in read_index(folder / 'outbox' / e))) for e, n in sent.items())}"
+    once = all(
+        n == len({r["to"] for r in read_index(folder / "outbox" / e)}) for e, n in sent.items()
     )
+    print(f"every recipient of every edition got exactly one copy: {once}")
     ctx.close()
 
 
