@@ -22,7 +22,7 @@ S = EditionStatus
 class PlanFinding:
     level: Literal["error", "warning"]
     edition_id: str
-    where: str  # "plan-2022.yaml: editions[3].send"
+    where: str  # "plan-2022.yaml:31: editions[3].send"
     message: str
     short: str = ""  # a few words for the plan table
 
@@ -42,7 +42,7 @@ def check_plans(plans: Plans, states: dict[str, EditionState], now: datetime) ->
     found: list[PlanFinding] = []
     for plan in plans.years:
         for index, edition in enumerate(plan.editions):
-            where = f"{plan.path.name}: editions[{index}]"
+            at = ("editions", index)
             st = states.get(edition.id)
             status = st.status if st else None
             settled = status in (S.SENT, S.CANCELLED)
@@ -51,7 +51,7 @@ def check_plans(plans: Plans, states: dict[str, EditionState], now: datetime) ->
                     PlanFinding(
                         "error",
                         edition.id,
-                        f"{where}.send",
+                        plan.where(*at, "send"),
                         f"{edition.id} was due {edition.send:%Y-%m-%d %H:%M} and is "
                         f"{status.value if status else 'not drafted'}; "
                         f"send it with `varcomms scheduler release {edition.id}` or move its date",
@@ -63,7 +63,7 @@ def check_plans(plans: Plans, states: dict[str, EditionState], now: datetime) ->
                     PlanFinding(
                         "warning",
                         edition.id,
-                        f"{where}.send",
+                        plan.where(*at, "send"),
                         f"{edition.id} is due now (within grace)",
                     )
                 )
@@ -77,7 +77,7 @@ def check_plans(plans: Plans, states: dict[str, EditionState], now: datetime) ->
                     PlanFinding(
                         "error",
                         edition.id,
-                        f"{where}.send",
+                        plan.where(*at, "send"),
                         f"plan says {edition.send:%Y-%m-%d %H:%M}, "
                         f"newsletters/{edition.id}/edition.yaml planned says "
                         f"{st.planned.astimezone(AMSTERDAM):%Y-%m-%d %H:%M}; the edition's "
@@ -88,7 +88,11 @@ def check_plans(plans: Plans, states: dict[str, EditionState], now: datetime) ->
             if st is not None and st.error:
                 found.append(
                     PlanFinding(
-                        "error", edition.id, where, f"edition unreadable: {st.error}", "unreadable"
+                        "error",
+                        edition.id,
+                        plan.where(*at),
+                        f"edition unreadable: {st.error}",
+                        "unreadable",
                     )
                 )
             for name, when in edition.dates()[:-1]:
@@ -97,7 +101,7 @@ def check_plans(plans: Plans, states: dict[str, EditionState], now: datetime) ->
                         PlanFinding(
                             "warning",
                             edition.id,
-                            f"{where}.{name}",
+                            plan.where(*at, name),
                             f"{name.replace('_', ' ')} {when:%Y-%m-%d %H:%M} has passed and "
                             f"{edition.id} is {status.value if status else 'not drafted'}",
                             f"{name.split('_')[0]} deadline passed",

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from varcomms.config import Config
 from varcomms.editions.formats import EDITION_ID, parse_when
@@ -158,6 +158,17 @@ class YearPlan(_Strict):
     editors: Editors
     editions: tuple[PlannedEdition, ...] = Field(min_length=1)
     path: Path = Path("plan.yaml")  # set by the loader, not written in the file
+    _lines: dict[tuple[str | int, ...], int] = PrivateAttr(default_factory=dict)
+
+    def where(self, *loc: str | int) -> str:
+        """'plan-2022.yaml:31: editions[2].send', for findings about the file."""
+        line = None
+        for end in range(len(loc), 0, -1):
+            line = self._lines.get(tuple(loc[:end]))
+            if line is not None:
+                break
+        key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+        return f"{self.path.name}:{line}: {key}" if line else f"{self.path.name}: {key}"
 
     @field_validator("grace", "recheck", "remind_before", mode="before")
     @classmethod
@@ -317,6 +328,7 @@ def read_plan(path: Path, *, segments: set[str] | None = None) -> YearPlan:
     if match and int(match.group(1)) != plan.year:
         raise _error(parsed, ("year",), f"{plan.year} does not match the file name {path.name}")
     _check(parsed, plan, segments)
+    plan._lines = dict(parsed.lines)
     return plan
 
 
