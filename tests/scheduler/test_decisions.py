@@ -298,3 +298,22 @@ def test_schedule_refuses_past_and_unschedule_returns_to_approved(project) -> No
     project.clock.set(project.plan.edition(E).send + timedelta(minutes=1))
     with pytest.raises(StateError, match="has passed"):
         editions.schedule(project.ctx, E)
+
+
+def test_a_send_failing_at_every_pass_stops_at_the_end_of_the_grace(project, monkeypatch) -> None:
+    from varcomms.errors import ProviderError
+    from varcomms.scheduler import core as core_module
+
+    drafted(project)
+    send = project.plan.edition(E).send
+    project.clock.set(send)
+
+    def refuse(*_args, **_kwargs):
+        raise ProviderError("relay refuses", provider="outbox")
+
+    monkeypatch.setattr("varcomms.delivery.send_edition", refuse)
+    assert core_module  # the core imports send_edition at call time, so the patch applies
+    lines = passes(project, send + timedelta(hours=6))
+    tries = [line for line in lines if line.startswith("send 2022-01")]
+    assert 8 <= len(tries) <= 9  # every 30 minutes within the 4 h grace, then no more
+    assert lines[-1].startswith("hold 2022-01") and "scheduler release" in lines[-1]

@@ -112,8 +112,9 @@ class SchedulerCore:
                 self._mail(decision)
                 log.info(decision.line())
         except VarcommsError:
-            if decision.action == "remind":
-                records.forget(store, decision.key)  # not delivered: try again next pass
+            if decision.action in ("remind", "draft", "collect"):
+                # Not done: try again at the next pass (a refresh waits for the next day).
+                records.forget(store, decision.key)
             raise
 
     def _planned(self, edition_id: str) -> tuple[YearPlan, PlannedEdition]:

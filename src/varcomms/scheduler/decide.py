@@ -224,8 +224,10 @@ def _send(p: _Pass) -> None:
     released = claim is not None and claim.released_at is not None
     interrupted = claim is not None and claim.state == "interrupted"
     window_end = e.send + plan.grace
-    if interrupted and claim is not None:
-        window_end = max(window_end, claim.updated_at + plan.grace)
+    if interrupted and claim is not None and claim.claimed_at is not None:
+        # A send a stop interrupted may resume within the grace after it first started
+        # (not after its last retry: a send failing every pass must not go on for days).
+        window_end = max(window_end, claim.claimed_at + plan.grace)
     problems = send_problems(e, st, claimed=interrupted or released)
     late = now - e.send
     if not problems and (now <= window_end or released):

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from varcomms.store import Store
@@ -31,6 +31,7 @@ class SendClaim:
     state: str
     owner: str | None
     updated_at: datetime
+    claimed_at: datetime | None = None  # when the send first started; retries keep it
     released_at: datetime | None = None
     released_by: str | None = None
     note: str | None = None
@@ -57,6 +58,7 @@ def read_memory(store: Store) -> Memory:
             state=row["state"],
             owner=row["owner"],
             updated_at=row["updated_at"],
+            claimed_at=row["claimed_at"],
             released_at=row["released_at"],
             released_by=row["released_by"],
             note=row["note"],
@@ -116,7 +118,13 @@ def claim_send(store: Store, edition_id: str, *, owner: str, now: datetime) -> b
                 scheduler_sends.c.edition_id == edition_id,
                 scheduler_sends.c.state.in_(RESUMABLE),
             )
-            .values(state="sending", owner=owner, claimed_at=now, updated_at=now)
+            .values(
+                state="sending",
+                owner=owner,
+                updated_at=now,
+                # The first start of the send stays: the grace for resuming counts from it.
+                claimed_at=func.coalesce(scheduler_sends.c.claimed_at, now),
+            )
         )
         return result.rowcount == 1
 
