@@ -317,3 +317,25 @@ def test_a_send_failing_at_every_pass_stops_at_the_end_of_the_grace(project, mon
     tries = [line for line in lines if line.startswith("send 2022-01")]
     assert 8 <= len(tries) <= 9  # every 30 minutes within the 4 h grace, then no more
     assert lines[-1].startswith("hold 2022-01") and "scheduler release" in lines[-1]
+
+
+def test_reminders_are_dutch_mails_with_the_day(project) -> None:
+    import email
+    import email.policy
+
+    drafted(project, approve=False)
+    project.clock.set(project.plan.edition(E).send - timedelta(hours=1))
+    project.core().run_pass()
+    bodies = {}
+    for path in (project.folder / "outbox" / "herinnering").glob("*.eml"):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        text = message.get_body(("plain",)).get_content()
+        bodies[(message["To"], message["Subject"])] = text
+        assert message["Auto-Submitted"] == "auto-generated"
+    riec = bodies[("redactie@riec-rotterdam.nl", next(s for t, s in bodies if "RIEC-rubriek" in s))]
+    # The scheduler first ran after the deadline: the reminder says it was due.
+    assert "De RIEC-rubriek voor 2022-01 had woensdag 26 januari 12:00 klaar moeten zijn" in riec
+    unapproved = bodies[
+        ("redactie@veiligheidsalliantie.nl", "2022-01 staat gepland maar is nog niet goedgekeurd")
+    ]
+    assert "2022-01 staat gepland voor dinsdag 09:00 maar is nog niet goedgekeurd" in unapproved

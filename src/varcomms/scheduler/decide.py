@@ -192,7 +192,7 @@ def _preparation(p: _Pass) -> None:
             p.remind(
                 "riec-copy",
                 plan.editors.riec,
-                mails.riec_copy(e.id, e.riec_deadline),
+                mails.riec_copy(e.id, e.riec_deadline, overdue=now > e.riec_deadline),
                 f"RIEC copy due {e.riec_deadline:%Y-%m-%d %H:%M}",
             )
     if now >= e.review_deadline - plan.remind_before and status in open_statuses:

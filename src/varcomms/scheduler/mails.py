@@ -30,11 +30,17 @@ def weekday(value: datetime) -> str:
     return format_datetime(value.astimezone(AMSTERDAM), "EEEE", locale="nl")
 
 
-def riec_copy(edition_id: str, deadline: datetime) -> tuple[str, str]:
+def riec_copy(edition_id: str, deadline: datetime, *, overdue: bool = False) -> tuple[str, str]:
     subject = f"Herinnering: RIEC-rubriek voor {edition_id} uiterlijk {when(deadline)}"
+    if overdue:  # the scheduler was down when the reminder was due
+        first = f"De RIEC-rubriek voor {edition_id} had {when(deadline)} klaar moeten zijn."
+    else:
+        first = (
+            f"De RIEC-rubriek voor {edition_id} moet {weekday(deadline)} klaar zijn "
+            f"({when(deadline)})."
+        )
     body = (
-        f"De RIEC-rubriek voor {edition_id} moet {weekday(deadline)} klaar zijn "
-        f"({when(deadline)}).\n\n"
+        f"{first}\n\n"
         f"Zet de tekst in newsletters/{edition_id}/riec.md en onderteken met\n"
         f"  varcomms edition approve {edition_id} --as riec"
     )
