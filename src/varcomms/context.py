@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from varcomms.clock import Clock, SystemClock
+from varcomms.clock import Clock, SystemClock, shifted_to
 from varcomms.config import Config, Secrets, load_config, load_secrets
 from varcomms.store import Store
 
@@ -36,10 +36,18 @@ class Context:
 
     @classmethod
     def from_files(
-        cls, config_path: Path | None = None, *, console: Console | None = None
+        cls,
+        config_path: Path | None = None,
+        *,
+        console: Console | None = None,
+        today: str | None = None,
     ) -> Context:
+        """The context of one CLI run; ``today`` (``--today``) shifts its clock."""
+        config = load_config(config_path)
+        clock: Clock = SystemClock() if today is None else shifted_to(today, config.tz)
         return cls(
-            config=load_config(config_path),
+            config=config,
             secrets=load_secrets(),
+            clock=clock,
             console=console or Console(stderr=True),
         )
