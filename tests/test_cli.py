@@ -187,7 +187,7 @@ def test_today_moves_the_clock(project: Path) -> None:
     assert now.date() == date(2022, 2, 1)
     # A date keeps the real time of day; the clock runs on from there.
     real = datetime.now(context.config.tz)
-    assert abs((now.replace(year=real.year, month=real.month, day=real.day) - real)) < timedelta(
+    assert abs(now.replace(year=real.year, month=real.month, day=real.day) - real) < timedelta(
         minutes=5
     )
 
