@@ -8,6 +8,7 @@ has no base URL of its own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
 import nh3
@@ -34,7 +35,7 @@ ALLOWED_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 DROP_WITH_CONTENT = frozenset({"script", "style", "iframe", "object", "embed", "noscript", "form"})
 
 
-def _absolute(base_url: str | None):  # type: ignore[no-untyped-def]
+def _absolute(base_url: str | None) -> Callable[[str, str, str], str | None]:
     def rewrite(element: str, attribute: str, value: str) -> str | None:
         if attribute not in ("href", "src"):
             return value

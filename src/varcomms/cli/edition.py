@@ -105,7 +105,7 @@ def show(ctx: typer.Context, edition_id: str = IdArgument, as_json: bool = JsonO
         ("kind", edition.kind + (f", template {edition.template}" if edition.template else "")),
         ("audience", edition.audience or "all subscribers"),
     ]
-    signed = {record.role: record for record in valid}
+    signed = {str(record.role): record for record in valid}
     for role in required_roles(edition.brands):
         record = signed.get(role)
         text = (
