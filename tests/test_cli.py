@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -200,3 +204,50 @@ def test_shifted_to_reads_dates_and_date_times() -> None:
     assert utc.astimezone(tz).hour == 10
     with pytest.raises(InputError, match="VARCOMMS_TODAY: '1-2-2022' is not a date"):
         shifted_to("1-2-2022", tz, source="VARCOMMS_TODAY")
+
+
+# --- start-up: a command loads what it needs, and no more ------------------------------
+
+HEAVY = ("sqlalchemy", "requests", "playwright", "mjml")
+# Read-only commands and the heavy libraries each may load (the database, for most).
+NEEDS = {
+    "--help": (),
+    "--version": (),
+    "config check": (),
+    "edition list": (),
+    "edition show 2022-01": (),
+    "items list": ("sqlalchemy",),
+    "audience count algemeen": ("sqlalchemy",),
+    "send status 2022-01": ("sqlalchemy",),
+}
+PROBE = """
+import atexit, json, os, sys
+HEAVY = {heavy!r}
+def report():
+    loaded = sorted(name for name in HEAVY if name in sys.modules)
+    with open(os.environ["PROBE_OUT"], "w") as out:
+        json.dump(loaded, out)
+atexit.register(report)
+from varcomms.cli.main import run
+code = run(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize("command", list(NEEDS))
+def test_a_read_only_command_loads_no_heavy_library_it_does_not_need(
+    command: str, project: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "loaded.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VARCOMMS_")}
+    env["PROBE_OUT"] = str(out)
+    subprocess.run(
+        [sys.executable, "-c", PROBE.format(heavy=HEAVY), *command.split()],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    loaded = json.loads(out.read_text())
+    assert [name for name in loaded if name not in NEEDS[command]] == []
+    assert set(NEEDS[command]) <= set(loaded)  # the probe really sees what loads
