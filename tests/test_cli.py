@@ -217,7 +217,7 @@ NEEDS = {
     "edition list": (),
     "edition show 2022-01": (),
     "items list": ("sqlalchemy",),
-    "audience count algemeen": ("sqlalchemy",),
+    "audience count cyber-gemeenten": ("sqlalchemy",),
     "send status 2022-01": ("sqlalchemy",),
 }
 PROBE = """
