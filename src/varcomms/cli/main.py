@@ -51,6 +51,13 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "app",
         "Send an edition: `varcomms send ID …`; progress: `varcomms send status ID`.",
     ),
+    "events": ("events", "app", "Bounces, complaints and other events after a send."),
+    "report": (
+        "report",
+        "report",
+        "Figures per edition (per variant, per segment, top links) or for a whole year.",
+    ),
+    "archive": ("archive", "app", "The public archive of sent editions."),
     "demo": (
         "demo",
         "demo",
