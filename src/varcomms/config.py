@@ -9,12 +9,13 @@ whose ``repr`` hides the values so they cannot reach a log by accident.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import os
 import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -497,6 +498,34 @@ def _error_location(loc: tuple[Any, ...]) -> str:
     return "".join(parts) or "(top level)"
 
 
+def _section_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The settings class that holds the key at ``loc`` (list indexes skipped)."""
+    model: type[BaseModel] = Config
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return None
+        candidates = [field.annotation, *get_args(field.annotation)]
+        candidates += [arg for c in candidates for arg in get_args(c)]
+        found = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+        if not found:
+            return None
+        model = found[0]
+    return model
+
+
+def _did_you_mean(loc: tuple[Any, ...]) -> str:
+    """ "; did you mean 'editions'?" for a near-miss of a known key, else nothing."""
+    section = _section_at(loc[:-1])
+    if section is None or not loc:
+        return ""
+    known = [alias or name for name, f in section.model_fields.items() for alias in (f.alias,)]
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def _describe(err: ValidationError, raw: Mapping[str, Any]) -> tuple[str, str]:
     first = err.errors(include_url=False)[0]
     key = _error_location(tuple(first["loc"]))
@@ -504,7 +533,7 @@ def _describe(err: ValidationError, raw: Mapping[str, Any]) -> tuple[str, str]:
     if first["type"] == "missing":
         message = "required key is missing"
     elif first["type"] == "extra_forbidden":
-        message = "unknown key"
+        message = "unknown key" + _did_you_mean(tuple(first["loc"]))
     elif "input" in first and first["type"] not in ("model_type",):
         shown = first["input"]
         if not isinstance(shown, dict | list):

@@ -9,12 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from varcomms.clock import Clock, SystemClock
+from varcomms.clock import Clock, SystemClock, shifted_to
 from varcomms.config import Config, Secrets, load_config, load_secrets
-from varcomms.store import Store
+
+if TYPE_CHECKING:
+    from varcomms.store import Store
 
 
 @dataclass
@@ -28,6 +31,10 @@ class Context:
     @cached_property
     def store(self) -> Store:
         """The database, opened (and migrated) on first use only."""
+        # Imported here: SQLAlchemy is most of a command's start-up, and commands that
+        # only read files (`edition list`, `config check`) never open the database.
+        from varcomms.store import Store
+
         return Store.open(self.database_url or self.config.db_url)
 
     def close(self) -> None:
@@ -36,10 +43,18 @@ class Context:
 
     @classmethod
     def from_files(
-        cls, config_path: Path | None = None, *, console: Console | None = None
+        cls,
+        config_path: Path | None = None,
+        *,
+        console: Console | None = None,
+        today: str | None = None,
     ) -> Context:
+        """The context of one CLI run; ``today`` (``--today``) shifts its clock."""
+        config = load_config(config_path)
+        clock: Clock = SystemClock() if today is None else shifted_to(today, config.tz)
         return cls(
-            config=load_config(config_path),
+            config=config,
             secrets=load_secrets(),
+            clock=clock,
             console=console or Console(stderr=True),
         )

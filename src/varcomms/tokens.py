@@ -21,13 +21,18 @@ from dataclasses import dataclass
 from typing import Literal
 
 from varcomms.config import Secrets
-from varcomms.errors import VarcommsError
+from varcomms.errors import ConfigError, VarcommsError
 
 Purpose = Literal["unsubscribe", "preferences"]
 PURPOSES: tuple[Purpose, ...] = ("unsubscribe", "preferences")
 SIGNING_KEY_NAME = "signing_key"
 # 128 bits of HMAC-SHA256: far beyond guessing, and a shorter link.
 SIGNATURE_BYTES = 16
+# The same hint on every signing-key error (missing or too short): how to make one.
+KEY_HINT = (
+    "make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))' "
+    "and export it as VARCOMMS_SIGNING_KEY"
+)
 
 
 class TokenError(VarcommsError):
@@ -54,9 +59,9 @@ class TokenSigner:
 
     def __init__(self, key: str) -> None:
         if len(key) < 16:
-            raise VarcommsError(
-                "the signing key is too short (fewer than 16 characters)",
-                hint="make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'",
+            raise ConfigError(
+                "the signing key VARCOMMS_SIGNING_KEY is too short (fewer than 16 characters)",
+                hint=KEY_HINT,
             )
         self._macs = {
             purpose: hmac.new(key.encode(), f"varcomms.{purpose}\x00".encode(), hashlib.sha256)
@@ -65,9 +70,14 @@ class TokenSigner:
 
     @classmethod
     def from_secrets(cls, secrets: Secrets) -> TokenSigner:
-        return cls(
-            secrets.require(SIGNING_KEY_NAME, purpose="signing unsubscribe and preference links")
-        )
+        key = secrets.get(SIGNING_KEY_NAME)
+        if key is None:
+            raise ConfigError(
+                "signing unsubscribe and preference links needs the environment variable "
+                "VARCOMMS_SIGNING_KEY",
+                hint=KEY_HINT,
+            )
+        return cls(key)
 
     def _signature(self, purpose: Purpose, payload: bytes) -> bytes:
         mac = self._macs[purpose].copy()

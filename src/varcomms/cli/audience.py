@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO, cast
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -112,7 +112,7 @@ def export(
     cli = state(ctx)
     context = cli.context()
     chosen = audience.load_segment(context.config, segment) if segment else None
-    destination = output if output is not None else cli.stdout.file
+    destination = output if output is not None else cast(TextIO, cli.stdout.file)
     written = audience.export_csv(
         context.store, destination, segment=chosen, recipients_only=recipients_only
     )
@@ -141,7 +141,9 @@ def segments(ctx: typer.Context, as_json: bool = JsonOption) -> None:
         return
     table = Table("segment", "recipients", "description", "rule")
     for row in rows:
-        table.add_row(row["name"], str(row["recipients"]), row["description"], row["rule"])
+        table.add_row(
+            str(row["name"]), str(row["recipients"]), str(row["description"]), str(row["rule"])
+        )
     cli.stdout.print(table)
 
 
@@ -282,6 +284,6 @@ def suppressions(ctx: typer.Context, as_json: bool = JsonOption) -> None:
         return
     table = Table("kind", "value", "reason", "source", "since")
     for row in rows:
-        value = row["value"] if row["kind"] != "hash" else row["value"][:20] + "…"
+        value = str(row["value"]) if row["kind"] != "hash" else str(row["value"])[:20] + "…"
         table.add_row(row["kind"], value, row["reason"], row["source"] or "", row["created_at"])
     cli.stdout.print(table)

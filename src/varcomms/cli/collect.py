@@ -3,28 +3,33 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from varcomms import pool, sources
-from varcomms.cli.progress import CollectBar
+from varcomms import pool
 from varcomms.cli.state import JsonOption, print_json, state
 from varcomms.config import Config
 from varcomms.errors import InputError, SourceError
 from varcomms.models import Item, ItemKind, ItemStatus
-from varcomms.sources import CollectReport, SourceStatus
+
+if TYPE_CHECKING:
+    from varcomms.sources import CollectReport
+
+# `varcomms.sources` (the feed parsers, the HTTP client) and the progress bar are
+# imported by `collect` only: `items …` reads the pool.
 
 items_app = typer.Typer(
     help="List, inspect, skip and re-tag items in the pool.", no_args_is_help=True
 )
 
+# By SourceStatus value (a StrEnum, so its members look these up as they are).
 STATUS_STYLE = {
-    SourceStatus.OK: "green",
-    SourceStatus.NOT_MODIFIED: "cyan",
-    SourceStatus.WARNING: "yellow",
-    SourceStatus.FAILED: "bold red",
+    "ok": "green",
+    "not-modified": "cyan",
+    "warning": "yellow",
+    "failed": "bold red",
 }
 
 
@@ -55,6 +60,9 @@ def collect(
     cli = state(ctx)
     when = _parse_when(since)
     context = cli.context()
+    from varcomms import sources
+    from varcomms.cli.progress import CollectBar
+
     with CollectBar(cli.stderr) as bar:
         report = sources.collect(context, only=source or None, since=when, progress=bar)
     if as_json:
@@ -166,9 +174,9 @@ def list_items(
         kind=ItemKind.EVENT if upcoming else kind,
         theme=theme,
         source=source,
-        since=sources.as_utc(when, context.config) if when else None,
+        since=pool.as_utc(when, context.config) if when else None,
         status=status,
-        **sources.upcoming_window(context) if upcoming else {},
+        **pool.upcoming_window(context) if upcoming else {},
         limit=limit,
     )
     if as_json:

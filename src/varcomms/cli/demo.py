@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from varcomms.cli.progress import CollectBar, count_bar
@@ -71,7 +72,7 @@ def _as_dict(report: DemoReport) -> dict[str, object]:
     }
 
 
-def _print_summary(out, report: DemoReport) -> None:  # type: ignore[no-untyped-def]
+def _print_summary(out: Console, report: DemoReport) -> None:
     collected = report.collected
     totals = [sum(getattr(s, name) for s in collected.sources) for name in ("new", "updated")]
     edition = report.edition

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import getpass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Group
@@ -13,19 +13,21 @@ from rich.tree import Tree
 
 from varcomms.cli.state import JsonOption, print_json, state
 from varcomms.editions import (
-    LintReport,
     VoidedSignOff,
     check_signoffs,
     list_editions,
     read_folder,
-    reopen,
     required_roles,
-    transition,
 )
 from varcomms.editions.signoff import ROLE_LABELS
 from varcomms.errors import InputError, VarcommsError
 from varcomms.models import EditionStatus
-from varcomms.review import approve, lint_edition
+
+if TYPE_CHECKING:
+    from varcomms.editions import LintReport
+
+# The workflow, lint and review (with the renderer) are imported inside the commands
+# that use them: `edition list` and `edition show` only read files.
 
 app = typer.Typer(help="Review, lint and sign off editions.", no_args_is_help=True)
 
@@ -105,7 +107,7 @@ def show(ctx: typer.Context, edition_id: str = IdArgument, as_json: bool = JsonO
         ("kind", edition.kind + (f", template {edition.template}" if edition.template else "")),
         ("audience", edition.audience or "all subscribers"),
     ]
-    signed = {record.role: record for record in valid}
+    signed = {str(record.role): record for record in valid}
     for role in required_roles(edition.brands):
         record = signed.get(role)
         text = (
@@ -165,6 +167,8 @@ def lint(
     as_json: bool = JsonOption,
 ) -> None:
     """Check an edition's content and its rendered email; exits 1 when there are errors."""
+    from varcomms.review import lint_edition
+
     report = lint_edition(
         state(ctx).context(), edition_id, check_links=check_links, link_timeout=timeout
     )
@@ -196,6 +200,8 @@ def approve_cmd(
     role = role.lower()
     if role not in ROLE_LABELS:
         raise InputError(f"--as {role}: sign as 'var' or 'riec'")
+    from varcomms.review import approve
+
     result = approve(state(ctx).context(), edition_id, role, by or getpass.getuser())
     _print_voided(ctx, result.voided)
     out = state(ctx).stdout
@@ -213,6 +219,8 @@ def approve_cmd(
 @app.command("reopen")
 def reopen_cmd(ctx: typer.Context, edition_id: str = IdArgument) -> None:
     """Take an edition back to draft for changes (sign-offs stay until an edit voids them)."""
+    from varcomms.editions.workflow import reopen
+
     result = reopen(state(ctx).context(), edition_id)
     _print_voided(ctx, result.voided)
     state(ctx).stdout.print(
@@ -223,6 +231,8 @@ def reopen_cmd(ctx: typer.Context, edition_id: str = IdArgument) -> None:
 @app.command("submit")
 def submit_cmd(ctx: typer.Context, edition_id: str = IdArgument) -> None:
     """Hand a draft to the reviewers (draft → review)."""
+    from varcomms.editions.workflow import transition
+
     result = transition(state(ctx).context(), edition_id, EditionStatus.REVIEW)
     _print_voided(ctx, result.voided)
     state(ctx).stdout.print(
@@ -233,6 +243,8 @@ def submit_cmd(ctx: typer.Context, edition_id: str = IdArgument) -> None:
 @app.command("cancel")
 def cancel_cmd(ctx: typer.Context, edition_id: str = IdArgument) -> None:
     """Cancel an edition that has not been sent (reopen brings it back)."""
+    from varcomms.editions.workflow import transition
+
     result = transition(state(ctx).context(), edition_id, EditionStatus.CANCELLED)
     state(ctx).stdout.print(
         f"Edition {edition_id}: {result.previous.value} → {_status(result.edition.status)}."

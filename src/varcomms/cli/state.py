@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 class CliState:
     config_path: Path | None = None
     verbose: bool = False
+    # --today / VARCOMMS_TODAY: run on a shifted clock (e.g. inside the samples' period).
+    today: str | None = None
     stdout: Console = field(default_factory=Console)
     stderr: Console = field(default_factory=lambda: Console(stderr=True))
     _context: Context | None = None
@@ -27,7 +29,15 @@ class CliState:
             # Imported here: it pulls in the config and the database layers.
             from varcomms.context import Context
 
-            self._context = Context.from_files(self.config_path, console=self.stderr)
+            self._context = Context.from_files(
+                self.config_path, console=self.stderr, today=self.today
+            )
+            if self.today is not None:
+                now = self._context.clock.now().astimezone(self._context.config.tz)
+                self.stderr.print(
+                    f"[dim]clock: today is {now:%Y-%m-%d} (--today / VARCOMMS_TODAY)[/dim]",
+                    highlight=False,
+                )
         return self._context
 
     def close(self) -> None:

@@ -221,16 +221,20 @@ def check_duplicates(doc: EditionDocument, config: Config) -> Iterator[Finding]:
     by_url: dict[str, ItemDoc] = {}
     for _section, item in _items(doc):
         entry = item.entry
+        # Say what is duplicated: the same pool item, or only the same link (U9).
         first = by_id.get(entry.item) if entry.item else None
-        if first is None and entry.link:
-            first = by_url.get(_normal_url(entry.link))
         if first is not None:
-            yield error(
-                "duplicate",
-                f"{entry.title!r} is already in the edition at {first.where}",
-                item.file,
-                item.line,
+            what = f"{entry.title!r} is already in the edition"
+        elif entry.link and (first := by_url.get(_normal_url(entry.link))) is not None:
+            same_title = first.entry.title == entry.title
+            what = (
+                f"{entry.title!r} is already in the edition"
+                if same_title
+                else f"the link of {entry.title!r} ({entry.link}) is already used by "
+                f"{first.entry.title!r}"
             )
+        if first is not None:
+            yield error("duplicate", f"{what} at {first.where}", item.file, item.line)
             continue
         if entry.item:
             by_id[entry.item] = item

@@ -66,7 +66,7 @@ def lint_rendered(
     chosen = representative_variants(edition) if variants is None else tuple(variants)
     # Review the templates as they are on disk now, not as a long-lived process cached them.
     forget_templates(config.templates_dir)
-    found: dict[tuple[str, str, str, str | None, int | None], list[str]] = {}
+    found: dict[tuple[Level, str, str, str | None, int | None], list[str]] = {}
     for variant in chosen:
         for key in _findings(config, edition, variant):
             found.setdefault(key, []).append(variant.key)
