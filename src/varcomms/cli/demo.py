@@ -58,6 +58,7 @@ def _as_dict(report: DemoReport) -> dict[str, object]:
         "ledger": report.ledger,
         "per_variant": report.per_variant,
         "outbox": str(report.outbox),
+        "preferences_url": report.preferences_url,
     }
 
 
@@ -94,6 +95,14 @@ def _print_summary(out, report: DemoReport) -> None:  # type: ignore[no-untyped-
         table.add_row(f"open ({rendered.variant.key})", rendered.html_path.as_uri())
     table.add_row("time", f"{report.seconds:.1f} s")
     out.print(table)
+    if report.preferences_url:
+        out.print(
+            "Try the subscriber pages: run "
+            f"[bold]varcomms serve --demo {report.folder}[/bold] and open one sample "
+            f"reader's preference centre:\n{report.preferences_url}",
+            highlight=False,
+            soft_wrap=True,
+        )
     if report.sent is None:
         out.print(
             "The edition was sent in an earlier run; nobody got a second copy. "

@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "preview": ("render", "preview_command"),
     "audience": ("audience", "app"),
     "send": ("send", "app"),
+    "serve": ("serve", "serve"),
     "demo": ("demo", "demo"),
 }
 
