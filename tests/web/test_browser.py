@@ -166,7 +166,7 @@ def test_a_readers_whole_life_in_the_browser(
         request = urllib.request.Request(
             live_server + path, data=b"List-Unsubscribe=One-Click", method="POST"
         )
-        with urllib.request.urlopen(request) as response:  # noqa: S310 -- loopback
+        with urllib.request.urlopen(request) as response:
             assert response.status == 200
         assert find_subscriber(ctx.store, EMAIL).status == "unsubscribed"  # type: ignore[union-attr]
 
