@@ -11,6 +11,8 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -41,6 +43,7 @@ def config_file(tmp_path: Path, database_url: str) -> Path:
     return path
 
 
+@contextmanager
 def serve(config: Path) -> Iterator[tuple[str, int]]:
     env = {**os.environ, "VARCOMMS_SIGNING_KEY": SIGNING_KEY, "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-c", "from varcomms.cli.main import main; main()"]
@@ -94,9 +97,9 @@ def test_a_thousand_concurrent_one_click_unsubscribes(
         "/afmelden/" + signer.sign("unsubscribe", e, subscriber_id=ids[e], edition_id="2022-01")
         for e in targets
     ]
-    for address in serve(config_file(tmp_path, database_url)):
+    with serve(config_file(tmp_path, database_url)) as address:
         with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
-            statuses = list(pool.map(lambda path: one_click(address, path), paths))
+            statuses = list(pool.map(partial(one_click, address), paths))
     assert statuses == [200] * TARGETS
     with web_ctx.store.connect() as db:
         unsubscribed = set(
