@@ -97,9 +97,11 @@ def test_a_thousand_concurrent_one_click_unsubscribes(
         "/afmelden/" + signer.sign("unsubscribe", e, subscriber_id=ids[e], edition_id="2022-01")
         for e in targets
     ]
-    with serve(config_file(tmp_path, database_url)) as address:
-        with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
-            statuses = list(pool.map(partial(one_click, address), paths))
+    with (
+        serve(config_file(tmp_path, database_url)) as address,
+        ThreadPoolExecutor(max_workers=CLIENTS) as pool,
+    ):
+        statuses = list(pool.map(partial(one_click, address), paths))
     assert statuses == [200] * TARGETS
     with web_ctx.store.connect() as db:
         unsubscribed = set(
