@@ -95,6 +95,11 @@ def _print_summary(out, report: DemoReport) -> None:  # type: ignore[no-untyped-
         table.add_row(f"open ({rendered.variant.key})", rendered.html_path.as_uri())
     table.add_row("time", f"{report.seconds:.1f} s")
     out.print(table)
+    if report.sent is None:
+        out.print(
+            "The edition was sent in an earlier run; nobody got a second copy. "
+            "Use --fresh to start over."
+        )
     if report.preferences_url:
         out.print(
             "Try the subscriber pages: run "
@@ -102,9 +107,4 @@ def _print_summary(out, report: DemoReport) -> None:  # type: ignore[no-untyped-
             f"reader's preference centre:\n{report.preferences_url}",
             highlight=False,
             soft_wrap=True,
-        )
-    if report.sent is None:
-        out.print(
-            "The edition was sent in an earlier run; nobody got a second copy. "
-            "Use --fresh to start over."
         )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import traceback
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, redirect, request, send_file, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -82,6 +84,15 @@ def create_app(
         if err.code == 404:
             return error_page("notfound", 404)
         return err
+
+    def log_exception(exc_info: Any) -> None:
+        # Flask's own line names the path (a token) and the message may hold an address
+        # (database errors quote their parameters): log the type and the frames only.
+        kind, _value, trace = exc_info
+        frames = "".join(traceback.format_tb(trace))
+        log.error("unhandled %s in %s\n%s", kind.__name__, request.endpoint, frames)
+
+    app.log_exception = log_exception  # type: ignore[method-assign]
 
     @app.errorhandler(VarcommsError)
     def _ours(err: VarcommsError) -> tuple[str, int]:

@@ -38,7 +38,7 @@ def clean(value: str | None) -> str:
 def form_page() -> Answer:
     form = SubscribeForm()
     fill_choices(form, web().ctx.config)
-    if request.method == "GET":
+    if request.method != "POST":
         return page("subscribe.html", form=form)
     state = web()
     if not form.validate():
@@ -116,7 +116,7 @@ def confirm(token: str) -> Answer:
     if not isinstance(claims, TokenClaims):
         return claims
     form = ConfirmForm()
-    if request.method == "GET":
+    if request.method != "POST":
         return page("confirm.html", form=form)
     if not form.validate():
         return error_page("csrf", 400)
