@@ -4,10 +4,11 @@ A token names a subscriber by id (by address only when there is no subscriber re
 as in a test send) and says what it is for. The address is not in it: links end up in
 proxy logs and browser histories, and a public body does not put readers' addresses
 there. It is signed with HMAC-SHA256 under the secret ``VARCOMMS_SIGNING_KEY``: an id
-alone opens nothing, and nobody can make a valid link for someone else. Tokens do not
-expire: an unsubscribe link in a two-year-old newsletter must still work (the law and
-the big mailbox providers expect that). The web app verifies them with
-:meth:`TokenSigner.verify`.
+alone opens nothing, and nobody can make a valid link for someone else. Newsletter
+tokens do not expire: an unsubscribe link in a two-year-old newsletter must still work
+(the law and the big mailbox providers expect that). The double opt-in link of a sign-up
+("confirm") names the sign-up request and carries an expiry. The web app verifies them
+with :meth:`TokenSigner.verify`.
 """
 
 from __future__ import annotations
