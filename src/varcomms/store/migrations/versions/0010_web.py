@@ -1,7 +1,7 @@
 """web app: sign-up requests (double opt-in), rate limits, consent version and pauses.
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0011
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from varcomms.store.schema import UTCDateTime
 
 revision = "0010"
-down_revision = "0005"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
