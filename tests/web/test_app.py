@@ -13,6 +13,7 @@ from varcomms.context import Context
 from varcomms.errors import ConfigError
 from varcomms.tokens import TokenSigner
 from varcomms.web import create_app
+from varcomms.web.app import FORM_MAX_BYTES
 
 from .conftest import add_people
 
@@ -105,3 +106,14 @@ def test_an_unexpected_error_logs_neither_path_nor_message(
     assert response.status_code == 500
     assert "RuntimeError" in caplog.text
     assert "a@example.org" not in caplog.text and urls[2].rsplit("/", 1)[1] not in caplog.text
+
+
+def test_provider_webhooks_are_served_without_csrf(client: FlaskClient) -> None:
+    # Refused by the events stage (no webhook key configured here), as JSON: not by CSRF.
+    response = client.post("/webhooks/mailgun", json={"signature": {}})
+    assert response.status_code in (400, 401, 403, 503) and response.is_json
+
+
+def test_forms_are_held_to_a_small_body(client: FlaskClient) -> None:
+    response = client.post("/aanmelden", data={"name": "x" * (FORM_MAX_BYTES + 1)})
+    assert response.status_code == 413

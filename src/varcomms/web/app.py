@@ -16,6 +16,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from varcomms.context import Context
 from varcomms.errors import VarcommsError
+from varcomms.events.blueprint import webhooks_blueprint
+from varcomms.events.receive import MAX_BODY_BYTES
 
 from . import prefs, subscribe, unsubscribe
 from .pages import error_page
@@ -24,6 +26,7 @@ from .state import EXTENSION, WebState
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
+FORM_MAX_BYTES = 64 * 1024
 CONFIG_ENV = "VARCOMMS_CONFIG"
 
 
@@ -57,7 +60,8 @@ def create_app(
         WTF_CSRF_TIME_LIMIT=4 * 3600,
         # The CSRF check compares with the Referer on https; we send none (no-referrer).
         WTF_CSRF_SSL_STRICT=False,
-        MAX_CONTENT_LENGTH=64 * 1024,
+        # Webhook batches may be large; forms are held to FORM_MAX_BYTES (below).
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         JSON_AS_ASCII=False,
     )
     app.extensions[EXTENSION] = state
@@ -73,6 +77,16 @@ def create_app(
     # The one-click POST cannot carry a CSRF token; the view checks the page's own form.
     csrf.exempt(unsubscribe.post)
     app.register_blueprint(_site(context))
+    # Providers' webhooks (bounces, complaints, opens, clicks): signed, not CSRF-protected.
+    webhooks = webhooks_blueprint(lambda: context)
+    csrf.exempt(webhooks)
+    app.register_blueprint(webhooks)
+
+    @app.before_request
+    def _small_forms() -> None:
+        if request.blueprint != "webhooks":
+            request.max_content_length = FORM_MAX_BYTES
+
     app.after_request(lambda response: add_headers(request, response))
 
     @app.errorhandler(CSRFError)
