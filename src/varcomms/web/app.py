@@ -68,6 +68,13 @@ def create_app(
     trusted = context.config.web.trusted_proxies
     if trusted:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)  # type: ignore[method-assign]
+
+    # Before the CSRF check, which is the first to read a form.
+    @app.before_request
+    def _small_forms() -> None:
+        if request.blueprint != "webhooks":
+            request.max_content_length = FORM_MAX_BYTES
+
     csrf.init_app(app)
 
     app.register_blueprint(subscribe.blueprint())
@@ -81,11 +88,6 @@ def create_app(
     webhooks = webhooks_blueprint(lambda: context)
     csrf.exempt(webhooks)
     app.register_blueprint(webhooks)
-
-    @app.before_request
-    def _small_forms() -> None:
-        if request.blueprint != "webhooks":
-            request.max_content_length = FORM_MAX_BYTES
 
     app.after_request(lambda response: add_headers(request, response))
 
