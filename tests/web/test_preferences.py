@@ -193,3 +193,11 @@ def test_bad_and_orphaned_links_get_a_dutch_page(
     page = client.get(f"/voorkeuren/{gone}")
     assert page.status_code == 404
     assert "Wij hebben geen gegevens over u" in page.get_data(as_text=True)
+
+
+def test_clearing_the_name_clears_the_greeting_name_too(
+    client: FlaskClient, web_ctx: Context, url: str
+) -> None:
+    submit(client, url, form(name=""))
+    record = find_subscriber(web_ctx.store, EMAIL)
+    assert record is not None and (record.name, record.first_name) == (None, None)

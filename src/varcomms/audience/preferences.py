@@ -132,8 +132,8 @@ def update_preferences(
             if new != getattr(current, name):
                 values[name] = new
         changed = list(values)
-        if values.get("name") is not None:
-            values["first_name"] = values["name"].split()[0]
+        if "name" in values:
+            values["first_name"] = values["name"].split()[0] if values["name"] else None
         if change.themes is not None and change.themes != frozenset(current.themes):
             db.execute(
                 delete(subscriber_themes).where(subscriber_themes.c.subscriber_id == subscriber_id)

@@ -49,7 +49,10 @@ class ProfileFields:
 
 
 def fill_choices(form: FlaskForm, config: Config) -> None:
-    form.org_type.choices = [(kind.value, label) for kind, label in ORG_TYPE_LABELS.items()]
+    # No type is preselected: a default would quietly become everyone's answer.
+    form.org_type.choices = [("", "Maak een keuze (niet verplicht)")] + [
+        (kind.value, label) for kind, label in ORG_TYPE_LABELS.items()
+    ]
     form.municipality.choices = [("", "Geen of buiten de regio")] + [
         (name, name) for name in config.municipalities
     ]
