@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 
 from varcomms.audience import export_person, find_subscriber, find_suppression
-from varcomms.audience.mailbox import FolderSource, apply_unsubscribe_mail
+from varcomms.audience.mailbox import FolderSource, ImapSource, apply_unsubscribe_mail
 from varcomms.context import Context
+from varcomms.errors import VarcommsError
 from varcomms.tokens import TokenSigner
 
 from .conftest import SIGNING_KEY, add_people
+from .imap_server import Mailbox, imap_server
 from .test_concurrent import config_file
 
 PEOPLE = ("een@example.org", "twee@example.org", "drie@example.org", "vier@example.org")
@@ -102,3 +104,33 @@ def test_the_command(
     assert json.loads(result.stdout)["applied"] == ["1.eml", "2.eml"]
     result = cli("--config", str(config), "audience", "unsubscribe-mailbox", env=env)
     assert result.code != 0 and "--folder or --imap" in result.stderr
+
+
+def test_an_imap_mailbox_is_read_and_each_message_marked_seen(
+    web_ctx: Context, inbox: Path
+) -> None:
+    box = Mailbox("afmelden", "geheim", [p.read_bytes() for p in sorted(inbox.glob("*.eml"))])
+    with imap_server(box) as port:
+        source = ImapSource("127.0.0.1", "afmelden", "geheim", port=port, tls=False)
+        try:
+            report = apply_unsubscribe_mail(web_ctx, source)
+        finally:
+            source.close()
+        assert report.applied == ["1", "2"] and set(report.skipped) == {"3", "4"}
+        assert box.seen == {1, 2, 3, 4}
+        # A second run finds nothing unread.
+        source = ImapSource("127.0.0.1", "afmelden", "geheim", port=port, tls=False)
+        try:
+            again = apply_unsubscribe_mail(web_ctx, source)
+        finally:
+            source.close()
+    assert (again.applied, again.already, again.skipped) == ([], [], {})
+    assert statuses(web_ctx)[PEOPLE[0]] == "unsubscribed"
+
+
+def test_a_wrong_imap_password_is_a_clear_error(web_ctx: Context) -> None:
+    with (
+        imap_server(Mailbox("afmelden", "geheim")) as port,
+        pytest.raises(VarcommsError, match="cannot read the mailbox"),
+    ):
+        ImapSource("127.0.0.1", "afmelden", "fout", port=port, tls=False)
