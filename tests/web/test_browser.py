@@ -26,6 +26,7 @@ from varcomms.delivery import send_edition
 from varcomms.editions import approve
 from varcomms.render.colours import contrast
 from varcomms.render.screenshots import CHROMIUM, browser
+from varcomms.report import edition_report
 from varcomms.store.schema import deliveries
 from varcomms.tokens import TokenSigner
 
@@ -169,6 +170,8 @@ def test_a_readers_whole_life_in_the_browser(
         with urllib.request.urlopen(request) as response:
             assert response.status == 200
         assert find_subscriber(ctx.store, EMAIL).status == "unsubscribed"  # type: ignore[union-attr]
+        # The edition's report counts the unsubscribe (the link names the edition).
+        assert edition_report(ctx, "2022-01").totals.unsubscribed == 1
 
         send_edition(ctx, "2022-02")
         assert set(ledger(ctx, "2022-02")) == {"collega@example.org"}
