@@ -324,6 +324,33 @@ class Urls(Section):
         return value.rstrip("/")
 
 
+class WebSettings(Section):
+    """The subscriber web app (``varcomms serve``): sign-up, preferences, unsubscribe."""
+
+    # Where the app is reached from outside, for links in confirmation mail. Default:
+    # the scheme and host of urls.preferences_base.
+    public_url: str | None = None
+    # A confirmation link older than this opens nothing (double opt-in).
+    optin_expiry_hours: int = Field(default=48, ge=1, le=24 * 14)
+    # The version of the consent text below; stored with every confirmed sign-up, so it
+    # is known later what each person agreed to. Change it whenever the text changes.
+    consent_version: str = "2022-01"
+    consent_text: str = (
+        "Ik wil de nieuwsbrief van de VeiligheidsAlliantie regio Rotterdam en het RIEC "
+        "Rotterdam ontvangen. Mijn gegevens worden alleen daarvoor gebruikt; ik kan me "
+        "altijd afmelden."
+    )
+    # Sign-up requests per client address and per mail address, within the window.
+    rate_limit_per_ip: int = Field(default=10, ge=1)
+    rate_limit_per_address: int = Field(default=3, ge=1)
+    rate_limit_window_minutes: int = Field(default=60, ge=1)
+    # The pauses a reader may choose in the preference centre, in months.
+    pause_months: tuple[int, ...] = (1, 3, 6)
+    # Reverse proxies in front of the app (nginx, a load balancer) whose X-Forwarded-For
+    # and -Proto headers are trusted; 0 when clients connect directly.
+    trusted_proxies: int = Field(default=0, ge=0, le=5)
+
+
 class Paths(Section):
     """Folders, relative to the configuration file unless absolute."""
 
@@ -353,6 +380,9 @@ class Config(Section):
     audience: AudienceSettings = AudienceSettings()
     events: EventSettings = EventSettings()
     urls: Urls
+    # The municipalities of the region, offered in the sign-up form and preferences.
+    municipalities: tuple[str, ...] = ()
+    web: WebSettings = WebSettings()
 
     @field_validator("timezone")
     @classmethod

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from varcomms import audience, editions, render, review, sources
@@ -31,6 +32,7 @@ from varcomms.keyfile import read_or_create_key
 from varcomms.models import Edition, EditionStatus
 from varcomms.render import RenderOutput
 from varcomms.sources import CollectProgress, CollectReport
+from varcomms.tokens import TokenSigner
 
 DEMO_EDITION = "2022-01"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -76,6 +78,8 @@ class DemoReport:
     per_variant: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     by_scheduler: bool = False  # sent by `scheduler run` at its planned time (--scheduler)
+    # One sample reader's preference centre, as `varcomms serve --demo <folder>` serves it.
+    preferences_url: str | None = None
 
     @property
     def outbox(self) -> Path:
@@ -98,6 +102,16 @@ def _with_signing_key(folder: Path, secrets: Secrets) -> Secrets:
         return secrets
     key = read_or_create_key(folder / "data" / "demo-signing.key")
     return secrets.merged({"signing_key": key})
+
+
+def demo_context(config: Config, folder: Path, *, secrets: Secrets) -> Context:
+    """A Context on a demo folder's database, outbox and signing key (for `serve --demo`)."""
+    folder = folder.absolute()
+    if not (folder / "data").is_dir():
+        raise NotFoundError(
+            f"{folder} is not a demo folder", hint="run `varcomms demo` first, or pass --demo demo"
+        )
+    return Context(config=demo_config(config, folder), secrets=_with_signing_key(folder, secrets))
 
 
 def run_demo(
@@ -149,6 +163,7 @@ def run_demo(
             sent = send_edition(ctx, edition.id, progress=progress.send)
             edition = editions.load_edition(ctx.config, edition.id)
         status = send_status(ctx, edition.id)
+        preferences_url = sample_preferences_url(ctx)
     finally:
         ctx.close()
     return DemoReport(
@@ -162,7 +177,23 @@ def run_demo(
         per_variant={key: sum(states.values()) for key, states in status.per_variant.items()},
         seconds=time.perf_counter() - started,
         by_scheduler=by_scheduler,
+        preferences_url=preferences_url,
     )
+
+
+SERVE_ADDRESS = "http://127.0.0.1:8000"
+
+
+def sample_preferences_url(ctx: Context, base: str = SERVE_ADDRESS) -> str | None:
+    """The preference-centre link of the first subscribed sample reader, on ``base``."""
+    reader = next(audience.iter_recipients(ctx.store, batch_size=1), None)
+    if reader is None or reader.id is None:
+        return None
+    token = TokenSigner.from_secrets(ctx.secrets).sign(
+        "preferences", reader.email, subscriber_id=reader.id
+    )
+    path = urlsplit(ctx.config.urls.preferences_base).path.rstrip("/")
+    return f"{base}{path}/{token}"
 
 
 def _draft_and_approve(ctx: Context) -> Edition:

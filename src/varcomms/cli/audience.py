@@ -287,3 +287,55 @@ def suppressions(ctx: typer.Context, as_json: bool = JsonOption) -> None:
         value = str(row["value"]) if row["kind"] != "hash" else str(row["value"])[:20] + "…"
         table.add_row(row["kind"], value, row["reason"], row["source"] or "", row["created_at"])
     cli.stdout.print(table)
+
+
+@app.command("unsubscribe-mailbox")
+def unsubscribe_mailbox(
+    ctx: typer.Context,
+    folder: Annotated[
+        Path | None, typer.Option(help="A folder of .eml files (e.g. an export of the mailbox).")
+    ] = None,
+    imap: Annotated[
+        str | None, typer.Option(help="IMAP host of the unsubscribe mailbox (TLS, port 993).")
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option(help="IMAP user; the password is VARCOMMS_IMAP_PASSWORD.")
+    ] = None,
+    mailbox: Annotated[str, typer.Option(help="IMAP folder to read.")] = "INBOX",
+    port: Annotated[int, typer.Option(help="IMAP port.")] = 993,
+    by_sender: Annotated[
+        bool,
+        typer.Option(
+            "--by-sender",
+            help="Also unsubscribe the From address of a mail saying 'afmelden' without a link "
+            "token (a From can be forged; off by default).",
+        ),
+    ] = False,
+    as_json: bool = JsonOption,
+) -> None:
+    """Apply the unsubscribe requests mailed to the List-Unsubscribe mailto: address."""
+    from varcomms.audience.mailbox import FolderSource, ImapSource, apply_unsubscribe_mail
+
+    cli = state(ctx)
+    context = cli.context()
+    if (folder is None) == (imap is None):
+        raise StateError("give either --folder or --imap", hint="one source of mail at a time")
+    if folder is not None:
+        report = apply_unsubscribe_mail(context, FolderSource(folder), by_sender=by_sender)
+    else:
+        password = context.secrets.require("imap_password", purpose="reading the IMAP mailbox")
+        source = ImapSource(imap or "", user or "", password, port=port, folder=mailbox)
+        try:
+            report = apply_unsubscribe_mail(context, source, by_sender=by_sender)
+        finally:
+            source.close()
+    if as_json:
+        print_json(ctx, report.to_dict())
+        return
+    cli.stdout.print(
+        f"Unsubscribed {len(report.applied)}; already unsubscribed {len(report.already)}; "
+        f"skipped {len(report.skipped)}.",
+        highlight=False,
+    )
+    for name, why in report.skipped.items():
+        cli.stdout.print(f"  skipped {name}: {why}", highlight=False)

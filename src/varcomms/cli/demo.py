@@ -69,6 +69,7 @@ def _as_dict(report: DemoReport) -> dict[str, object]:
         "per_variant": report.per_variant,
         "outbox": str(report.outbox),
         "by_scheduler": report.by_scheduler,
+        "preferences_url": report.preferences_url,
     }
 
 
@@ -117,4 +118,12 @@ def _print_summary(out: Console, report: DemoReport) -> None:
         out.print(
             "The edition was sent in an earlier run; nobody got a second copy. "
             "Use --fresh to start over."
+        )
+    if report.preferences_url:
+        out.print(
+            "Try the subscriber pages: run "
+            f"[bold]varcomms serve --demo {report.folder}[/bold] and open one sample "
+            f"reader's preference centre:\n{report.preferences_url}",
+            highlight=False,
+            soft_wrap=True,
         )

@@ -63,6 +63,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Figures per edition (per variant, per segment, top links) or for a whole year.",
     ),
     "archive": ("archive", "app", "The public archive of sent editions."),
+    "serve": (
+        "serve",
+        "serve",
+        "Serve sign-up, preference centre and unsubscribe pages (plain http; see README).",
+    ),
     "demo": (
         "demo",
         "demo",

@@ -144,6 +144,10 @@ subscribers = Table(
     Column("confirmed_at", UTCDateTime()),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # Which version of the sign-up form's consent text the person agreed to (web opt-in).
+    Column("consent_version", String(40)),
+    # A reader may pause the newsletter from the preference centre; no mail until then.
+    Column("paused_until", UTCDateTime()),
     Index("ix_subscribers_status", "status"),
     Index("ix_subscribers_org_type", "org_type"),
     Index("ix_subscribers_municipality", "municipality"),
@@ -174,6 +178,37 @@ suppressions = Table(
     Column("source", String(100)),
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("kind", "value", name="uq_suppressions_kind_value"),
+)
+
+# -- web: sign-up requests and rate limits ---------------------------------------------
+
+optins = Table(
+    "optins",
+    metadata,
+    # AUTOINCREMENT: an id is never reused, so an old confirmation link never names a
+    # newer request.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(320), nullable=False),
+    # What the form said (name, organisation, type, municipality, themes): applied only
+    # when the address is confirmed.
+    Column("data", JSON, nullable=False, default=dict),
+    Column("consent_version", String(40), nullable=False),
+    Column("source", String(100), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("confirmed_at", UTCDateTime()),
+    Index("ix_optins_email", "email"),
+    sqlite_autoincrement=True,
+)
+
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    # A keyed hash of what is limited (a client address, a mail address), never the value.
+    Column("bucket", String(100), primary_key=True),
+    Column("window_start", UTCDateTime(), primary_key=True),
+    Column("hits", Integer, nullable=False),
+    Index("ix_rate_limits_window_start", "window_start"),
 )
 
 # -- delivery -------------------------------------------------------------------------
