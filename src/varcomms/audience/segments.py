@@ -27,9 +27,11 @@ import yaml
 from sqlalchemy.sql.elements import ColumnElement
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from varcomms import safeyaml
 from varcomms.config import Config
 from varcomms.errors import InputError, NotFoundError
 from varcomms.models import OrgType, SubscriberStatus
+from varcomms.safefiles import read_text_inside
 
 from .rules import AllOf, AnyOf, FieldIn, Not, Opened, Rule, SignedUp, Themes
 
@@ -203,12 +205,16 @@ class _Reader:
     def segment(self) -> Segment:
         name = self.path.stem
         try:
-            root = yaml.compose(self.path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+            # Only plain files inside audiences/, and YAML without aliases (F5, F17).
+            text = read_text_inside(self.path, self.config.audiences_dir, encoding="utf-8")
+            root = safeyaml.compose(text)
+        except safeyaml.UnsafeYamlError as err:
+            raise InputError(err.message, path=self.path, line=err.line) from err
         except yaml.MarkedYAMLError as err:
             mark = err.problem_mark
             line = mark.line + 1 if mark is not None else None
             raise InputError(f"not valid YAML: {err.problem}", path=self.path, line=line) from err
-        except (OSError, UnicodeDecodeError) as err:
+        except OSError as err:
             raise InputError(f"cannot read: {err}", path=self.path) from err
         if root is None:
             raise InputError("the file is empty", path=self.path, hint="a segment needs 'rule:'")

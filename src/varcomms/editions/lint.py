@@ -24,8 +24,9 @@ from varcomms.editions.checks import (
     check_workflow,
     error,
 )
-from varcomms.editions.reader import EditionDocument, read_folder
+from varcomms.editions.reader import EditionDocument, edition_folder, read_folder
 from varcomms.errors import InputError
+from varcomms.safefiles import UnsafePathError, links_below
 
 __all__ = ["Check", "Finding", "LintReport", "lint_document", "lint_edition"]
 
@@ -99,14 +100,18 @@ def lint_edition(
     checks: Iterable[Check] = (),
 ) -> LintReport:
     """Lint an edition folder. A file that cannot be read is reported, not raised."""
+    links = unsafe_paths(ctx.config, edition_id)
     try:
         doc = read_folder(ctx.config, edition_id)
     except InputError as err:
+        if isinstance(err, UnsafePathError) and links:
+            return LintReport(edition_id, links)
         where = err.path.name if err.path is not None else None
         prefix = f"{err.path}:{err.line}: " if err.line is not None else f"{err.path}: "
         message = err.message.removeprefix(prefix) if where else err.message
-        return LintReport(edition_id, [error("format", message, where, err.line)])
-    return lint_document(
+        code = "unsafe-path" if isinstance(err, UnsafePathError) else "format"
+        return LintReport(edition_id, [*links, error(code, message, where, err.line)])
+    report = lint_document(
         doc,
         ctx.config,
         ctx.clock.now(),
@@ -114,3 +119,22 @@ def lint_edition(
         link_timeout=link_timeout,
         checks=checks,
     )
+    report.findings[:0] = links
+    return report
+
+
+def unsafe_paths(config: Config, edition_id: str) -> list[Finding]:
+    """Every symbolic link in the edition folder, as an error: varcomms never follows
+    one, and a link in git could point a reader's email at any file on the machine."""
+    folder = edition_folder(config, edition_id)
+    findings = []
+    for link in links_below(config.newsletters_dir, folder):
+        name = link.relative_to(folder).as_posix() if link != folder else folder.name
+        findings.append(
+            error(
+                "unsafe-path",
+                f"{name} is a symbolic link; replace it by a copy of the file",
+                name,
+            )
+        )
+    return findings
