@@ -155,7 +155,7 @@ def test_f17_edition_yaml_refuses_aliases_and_deep_nesting(
 ) -> None:
     meta = sample / "edition.yaml"
     meta.write_text(meta.read_text(encoding="utf-8") + payload, encoding="utf-8")
-    with pytest.raises(InputError, match="edition.yaml:[0-9]+: (YAML aliases|nested more)"):
+    with pytest.raises(InputError, match=r"edition\.yaml:[0-9]+: (YAML aliases|nested more)"):
         load_edition(ctx.config, "2022-01")
     (found,) = lint_edition(ctx, "2022-01").findings
     assert found.code == "format" and found.file == "edition.yaml"
