@@ -20,7 +20,8 @@ from varcomms.editions.reader import (
     SectionDoc,
 )
 from varcomms.editions.signoff import ROLE_LABELS, check_signoffs, required_roles
-from varcomms.models import EditionStatus
+from varcomms.models import FORGEABLE_PLACEHOLDER, EditionStatus
+from varcomms.safefiles import read_text_inside
 
 Severity = Literal["error", "warning"]
 PLACEHOLDER = "TODO"
@@ -99,6 +100,32 @@ def check_header(doc: EditionDocument, config: Config) -> Iterator[Finding]:
     elif PLACEHOLDER in doc.intro:
         line = next(n for n, text in enumerate(doc.intro.splitlines(), 1) if PLACEHOLDER in text)
         yield error("placeholder", f"the voorwoord still contains {PLACEHOLDER}", INTRO_FILE, line)
+
+
+def check_placeholders(doc: EditionDocument, config: Config) -> Iterator[Finding]:
+    """Placeholder syntax in content (F4): render defuses it, but it is never meant.
+
+    Written by an editor or brought in by a feed, ``%%VARCOMMS_…%%``, ``%recipient.x%``,
+    ``-varcomms-x-`` or ``{{ … }}`` would ask delivery or the mail service to put a
+    reader's name or signed links there, perhaps into a third party's URL.
+    """
+    for name in doc.content_files:
+        path = doc.folder / name
+        if not path.is_file():
+            continue
+        text = read_text_inside(path, doc.folder)
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.lstrip().startswith("#") and name == EDITION_FILE:
+                continue
+            found = FORGEABLE_PLACEHOLDER.search(line)
+            if found:
+                yield error(
+                    "content-placeholder",
+                    f"{found.group(0)!r} is placeholder syntax of varcomms or a mail service; "
+                    "content may not contain it (write it differently or remove it)",
+                    name,
+                    number,
+                )
 
 
 class _Images(HTMLParser):

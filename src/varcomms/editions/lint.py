@@ -20,6 +20,7 @@ from varcomms.editions.checks import (
     check_header,
     check_images,
     check_link_targets,
+    check_placeholders,
     check_sections,
     check_workflow,
     error,
@@ -68,6 +69,7 @@ CONTENT_CHECKS: tuple[Check, ...] = (
     check_sections,
     check_agenda,
     check_duplicates,
+    check_placeholders,
 )
 
 
