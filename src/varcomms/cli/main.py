@@ -15,6 +15,7 @@ from rich.logging import RichHandler
 from typer.core import TyperGroup
 
 from varcomms import __version__
+from varcomms.cli.output import data, safe_console
 from varcomms.cli.state import CliState, state
 from varcomms.errors import VarcommsError
 
@@ -110,9 +111,9 @@ def run(
     """Run the CLI in-process and return the exit code (tests call this)."""
     cli = CliState()
     if stdout is not None:
-        cli.stdout = stdout
+        cli.stdout = safe_console(stdout)
     if stderr is not None:
-        cli.stderr = stderr
+        cli.stderr = safe_console(stderr)
     command = typer.main.get_command(app)
     args = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -120,9 +121,9 @@ def run(
     except VarcommsError as err:
         if cli.verbose:
             cli.stderr.print_exception()
-        cli.stderr.print(f"[bold red]error:[/bold red] {err.message}", highlight=False)
+        cli.stderr.print(f"[bold red]error:[/bold red] {data(err.message)}", highlight=False)
         if err.hint:
-            cli.stderr.print(f"[dim]hint:[/dim] {err.hint}", highlight=False)
+            cli.stderr.print(f"[dim]hint:[/dim] {data(err.hint)}", highlight=False)
         return err.exit_code
     except typer.Abort:
         cli.stderr.print("Aborted.")

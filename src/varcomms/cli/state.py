@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 
+from varcomms.cli.output import SafeConsole
+
 if TYPE_CHECKING:
     from varcomms.context import Context
 
@@ -18,8 +20,8 @@ if TYPE_CHECKING:
 class CliState:
     config_path: Path | None = None
     verbose: bool = False
-    stdout: Console = field(default_factory=Console)
-    stderr: Console = field(default_factory=lambda: Console(stderr=True))
+    stdout: Console = field(default_factory=SafeConsole)
+    stderr: Console = field(default_factory=lambda: SafeConsole(stderr=True))
     _context: Context | None = None
 
     def context(self) -> Context:
