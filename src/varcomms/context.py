@@ -6,6 +6,7 @@ tests build one with a temporary database, a fake clock and a recording console.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -16,6 +17,8 @@ from varcomms.clock import Clock, SystemClock
 from varcomms.config import Config, Secrets, load_config, load_secrets
 from varcomms.store import Store
 
+DATABASE_URL_VARIABLE = "VARCOMMS_DATABASE_URL"
+
 
 @dataclass
 class Context:
@@ -25,10 +28,15 @@ class Context:
     console: Console = field(default_factory=lambda: Console(stderr=True))
     database_url: str | None = None
 
+    @property
+    def db_url(self) -> str:
+        """The database in use: VARCOMMS_DATABASE_URL (or a test's) before the config's."""
+        return self.database_url or self.config.db_url
+
     @cached_property
     def store(self) -> Store:
         """The database, opened (and migrated) on first use only."""
-        return Store.open(self.database_url or self.config.db_url)
+        return Store.open(self.db_url)
 
     def close(self) -> None:
         if "store" in self.__dict__:
@@ -38,8 +46,11 @@ class Context:
     def from_files(
         cls, config_path: Path | None = None, *, console: Console | None = None
     ) -> Context:
+        # A database password is a secret: it may come from the environment instead of
+        # varcomms.toml, like every other secret.
         return cls(
             config=load_config(config_path),
             secrets=load_secrets(),
             console=console or Console(stderr=True),
+            database_url=os.environ.get(DATABASE_URL_VARIABLE) or None,
         )

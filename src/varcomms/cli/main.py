@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,6 +19,7 @@ from varcomms import __version__
 from varcomms.cli.output import data, safe_console
 from varcomms.cli.state import CliState, state
 from varcomms.errors import VarcommsError
+from varcomms.redact import RedactingFilter, Redactor
 
 # Every command, in pipeline order: name → (module in varcomms.cli, attribute). An
 # attribute is a typer.Typer (a group) or a command function. Modules are imported only
@@ -93,10 +95,12 @@ def root(
     cli = state(ctx)
     cli.config_path = config
     cli.verbose = verbose
+    handler = RichHandler(console=cli.stderr, show_path=False)
+    handler.addFilter(RedactingFilter(cli.redactor()))  # no secret in any log record
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(message)s",
-        handlers=[RichHandler(console=cli.stderr, show_path=False)],
+        handlers=[handler],
         force=True,
     )
     ctx.call_on_close(cli.close)
@@ -119,11 +123,13 @@ def run(
     try:
         result = command.main(args=args, prog_name="varcomms", standalone_mode=False, obj=cli)
     except VarcommsError as err:
+        redact = cli.redactor()
         if cli.verbose:
-            cli.stderr.print_exception()
-        cli.stderr.print(f"[bold red]error:[/bold red] {data(err.message)}", highlight=False)
+            _print_traceback(cli, err, redact)
+        message = redact(err.message)
+        cli.stderr.print(f"[bold red]error:[/bold red] {data(message)}", highlight=False)
         if err.hint:
-            cli.stderr.print(f"[dim]hint:[/dim] {data(err.hint)}", highlight=False)
+            cli.stderr.print(f"[dim]hint:[/dim] {data(redact(err.hint))}", highlight=False)
         return err.exit_code
     except typer.Abort:
         cli.stderr.print("Aborted.")
@@ -141,8 +147,31 @@ def run(
     except KeyboardInterrupt:
         cli.stderr.print("Interrupted.")
         return 130
+    except Exception as err:
+        # The last resort: a library's exception text can quote a secret (requests
+        # shows a header value, a driver its connection string), so nothing unmasked
+        # and no traceback unless asked for.
+        redact = cli.redactor()
+        if cli.verbose:
+            _print_traceback(cli, err, redact)
+        message = redact(str(err)) or "(no message)"
+        cli.stderr.print(
+            f"[bold red]error:[/bold red] unexpected {data(type(err).__name__)}: {data(message)}",
+            highlight=False,
+        )
+        if not cli.verbose:
+            cli.stderr.print(
+                "[dim]hint:[/dim] run with --verbose for the traceback", highlight=False
+            )
+        return 1
     # With standalone_mode off, a command's typer.Exit(code) comes back as the result.
     return result if isinstance(result, int) else 0
+
+
+def _print_traceback(cli: CliState, err: BaseException, redact: Redactor) -> None:
+    """The traceback as plain text, secrets masked (no locals, as before)."""
+    text = "".join(traceback.format_exception(type(err), err, err.__traceback__))
+    cli.stderr.print(redact(text), markup=False, highlight=False, emoji=False)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from varcomms.cli.output import SafeConsole
+from varcomms.redact import Redactor, url_secrets
 
 if TYPE_CHECKING:
     from varcomms.context import Context
@@ -31,6 +32,15 @@ class CliState:
 
             self._context = Context.from_files(self.config_path, console=self.stderr)
         return self._context
+
+    def redactor(self) -> Redactor:
+        """Masks the environment's secrets and, once loaded, the configured database
+        URL's password, in anything the CLI prints."""
+        redactor = Redactor.from_environment()
+        if self._context is not None:
+            urls = [self._context.config.db_url, self._context.database_url or ""]
+            redactor = redactor.with_secrets(s for url in urls for s in url_secrets(url))
+        return redactor
 
     def close(self) -> None:
         if self._context is not None:
