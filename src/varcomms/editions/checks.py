@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from typing import Literal
 
 from varcomms.config import Config
+from varcomms.editions.addresses import AddressPolicy, is_public
 from varcomms.editions.links import check_links
 from varcomms.editions.reader import (
     EDITION_FILE,
@@ -302,14 +303,63 @@ def check_workflow(doc: EditionDocument, config: Config, now: datetime) -> Itera
         )
 
 
+class _Links(HTMLParser):
+    """Every link and image address in a piece of HTML."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        wanted = {"a": "href", "img": "src"}.get(tag)
+        for name, value in attrs:
+            if name == wanted and value:
+                self.urls.append(value)
+
+
+def links_in(html: str) -> list[str]:
+    parser = _Links()
+    parser.feed(html)
+    parser.close()
+    return parser.urls
+
+
+def _line_of(text: str, needle: str, first_line: int = 1) -> int | None:
+    for number, line in enumerate(text.splitlines(), first_line):
+        if needle in line:
+            return number
+    return None
+
+
+def link_places(doc: EditionDocument) -> dict[str, list[tuple[str, int | None]]]:
+    """Where every URL of the edition stands: items' link, image and ics fields, and
+    the links and images inside the text (U8), each as (file, line)."""
+    places: dict[str, list[tuple[str, int | None]]] = {}
+
+    def add(url: str | None, file: str, line: int | None) -> None:
+        if url and (file, line) not in places.setdefault(url, []):
+            places[url].append((file, line))
+
+    for url in links_in(doc.intro_html):
+        add(url, INTRO_FILE, _line_of(doc.intro or "", url) or 1)
+    for section in doc.all_sections:
+        for url in links_in(section.intro_html):
+            add(url, section.file, section.header_line)
+        for item in section.items:
+            for url in (item.entry.link, item.entry.image, item.entry.ics):
+                add(url, item.file, item.line)
+            for url in links_in(item.summary_html):
+                add(url, item.file, item.line)
+    return places
+
+
 def check_link_targets(
-    doc: EditionDocument, config: Config, timeout: float
+    doc: EditionDocument,
+    config: Config,
+    timeout: float,
+    allow: AddressPolicy = is_public,
 ) -> tuple[list[Finding], int]:
-    places: dict[str, list[ItemDoc]] = {}
-    for _section, item in _items(doc):
-        for url in (item.entry.link, item.entry.image, item.entry.ics):
-            if url:
-                places.setdefault(url, []).append(item)
+    places = link_places(doc)
     settings = config.collect
     results = check_links(
         places,
@@ -318,23 +368,27 @@ def check_link_targets(
         concurrency=settings.concurrency,
         per_host=settings.per_host,
         user_agent=settings.user_agent,
+        allow=allow,
     )
     findings: list[Finding] = []
     for url, result in sorted(results.items()):
         if result.outcome == "ok":
             continue
-        for item in places[url]:
+        for file, line in places[url]:
             if result.outcome == "timeout":
+                findings.append(warning("link-timeout", f"{url}: {result.detail}", file, line))
+            elif result.outcome == "private":
                 findings.append(
-                    warning("link-timeout", f"{url}: {result.detail}", item.file, item.line)
+                    error(
+                        "link-private",
+                        f"{url} points at a local or private address ({result.detail}); "
+                        "readers cannot reach it, and it was not requested",
+                        file,
+                        line,
+                    )
                 )
             else:
                 findings.append(
-                    error(
-                        "link-broken",
-                        f"{url} does not resolve ({result.detail})",
-                        item.file,
-                        item.line,
-                    )
+                    error("link-broken", f"{url} does not resolve ({result.detail})", file, line)
                 )
     return findings, len(results)

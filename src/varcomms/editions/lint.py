@@ -13,6 +13,7 @@ from datetime import datetime
 
 from varcomms.config import Config
 from varcomms.context import Context
+from varcomms.editions.addresses import AddressPolicy, is_public
 from varcomms.editions.checks import (
     Finding,
     check_agenda,
@@ -81,13 +82,14 @@ def lint_document(
     check_links: bool = False,
     link_timeout: float = 10.0,
     checks: Iterable[Check] = (),
+    link_addresses: AddressPolicy = is_public,
 ) -> LintReport:
     report = LintReport(doc.id)
     for check in (*CONTENT_CHECKS, *checks):
         report.findings.extend(check(doc, config))
     report.findings.extend(check_workflow(doc, config, now))
     if check_links:
-        found, count = check_link_targets(doc, config, link_timeout)
+        found, count = check_link_targets(doc, config, link_timeout, link_addresses)
         report.findings.extend(found)
         report.links_checked = count
     return report
@@ -100,6 +102,7 @@ def lint_edition(
     check_links: bool = False,
     link_timeout: float = 10.0,
     checks: Iterable[Check] = (),
+    link_addresses: AddressPolicy = is_public,
 ) -> LintReport:
     """Lint an edition folder. A file that cannot be read is reported, not raised."""
     links = unsafe_paths(ctx.config, edition_id)
@@ -120,6 +123,7 @@ def lint_edition(
         check_links=check_links,
         link_timeout=link_timeout,
         checks=checks,
+        link_addresses=link_addresses,
     )
     report.findings[:0] = links
     return report
