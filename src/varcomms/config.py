@@ -161,6 +161,10 @@ class EditionSettings(Section):
     first_draft_days: int = Field(default=42, ge=1)
     # An agenda is a calendar: upcoming events already shown once are offered again.
     agenda_repeat_upcoming: bool = True
+    # Hosts (and their subdomains) that images may come from besides the brands' own
+    # websites and logo hosts; any other image host is a lint warning (F18), because it
+    # learns who opens the mail and when.
+    image_hosts: tuple[str, ...] = ()
 
 
 class RenderSettings(Section):

@@ -46,3 +46,62 @@ def test_f4_lint_reports_placeholder_syntax_in_content(
 
 def test_f4_the_sample_has_no_placeholder_finding(ctx: Context, sample: Path) -> None:
     assert not [f for f in lint_edition(ctx, "2022-01").findings if f.code == "content-placeholder"]
+
+
+# -- F18: images that tell a third party who reads the mail -----------------------------
+
+PIXEL_PLACES = [
+    ("intro.md", "Wij wensen u", "{img}\n\nWij wensen u"),
+    ("nieuws.md", "Wat deed de VAR", "{img} Wat deed de VAR"),
+    ("riec.md", "Op verzoek van", "{img} Op verzoek van"),
+]
+
+
+@pytest.mark.parametrize(("name", "old", "new"), PIXEL_PLACES)
+@pytest.mark.parametrize(
+    "size", ['width="1" height="1"', 'width="1"', 'height="0"', 'width="2px" height="2px"']
+)
+def test_f18_tracking_pixels_are_an_error(
+    ctx: Context, sample: Path, name: str, old: str, new: str, size: str
+) -> None:
+    img = f'<img src="https://veiligheidsalliantie.nl/p.gif" alt="x" {size}>'
+    replace_in(sample / name, old, new.format(img=img))
+    report = lint_edition(ctx, "2022-01")
+    (found,) = [f for f in report.findings if f.code == "tracking-pixel"]
+    assert found.severity == "error" and found.file == name and not report.ok
+
+
+@pytest.mark.parametrize(("name", "old", "new"), PIXEL_PLACES)
+def test_f18_third_party_images_are_a_warning(
+    ctx: Context, sample: Path, name: str, old: str, new: str
+) -> None:
+    img = '<img src="https://tracker.example/banner.png" alt="Partner" width="300" height="100">'
+    replace_in(sample / name, old, new.format(img=img))
+    report = lint_edition(ctx, "2022-01")
+    (found,) = [f for f in report.findings if f.code == "image-third-party"]
+    assert found.severity == "warning" and found.file == name
+    assert "tracker.example" in found.message
+
+
+def test_f18_an_image_field_from_a_third_party_is_a_warning(ctx: Context, sample: Path) -> None:
+    replace_in(
+        sample / "nieuws.md",
+        "image: https://veiligheidsalliantie.nl/wp-content/",
+        "image: https://cdn.tracker.example/wp-content/",
+    )
+    (found,) = [f for f in lint_edition(ctx, "2022-01").findings if f.code == "image-third-party"]
+    assert (found.file, found.line) == ("nieuws.md", 14)  # the item
+
+
+def test_f18_brand_hosts_and_configured_hosts_are_trusted(ctx: Context, sample: Path) -> None:
+    replace_in(
+        sample / "intro.md",
+        "Wij wensen u",
+        '<img src="https://www.riec.nl/logo.png" alt="RIEC" width="200"> '
+        '<img src="https://beeld.politie.nl/x.jpg" alt="Politie" width="200">\n\nWij wensen u',
+    )
+    found = [f for f in lint_edition(ctx, "2022-01").findings if f.code == "image-third-party"]
+    assert ["beeld.politie.nl" in f.message for f in found] == [True]
+    editions = ctx.config.editions.model_copy(update={"image_hosts": ("politie.nl",)})
+    ctx.config = ctx.config.model_copy(update={"editions": editions})
+    assert not [f for f in lint_edition(ctx, "2022-01").findings if f.code == "image-third-party"]

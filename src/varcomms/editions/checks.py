@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from html.parser import HTMLParser
 from typing import Literal
+from urllib.parse import urlsplit
 
 from varcomms.config import Config
 from varcomms.editions.addresses import AddressPolicy, is_public
@@ -146,6 +147,89 @@ def _images_without_alt(html: str) -> list[str]:
     parser.feed(html)
     parser.close()
     return parser.without_alt
+
+
+class _ImageSizes(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.images: list[tuple[str, str | None, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":
+            values = dict(attrs)
+            self.images.append((values.get("src") or "", values.get("width"), values.get("height")))
+
+
+def _images(html: str) -> list[tuple[str, str | None, str | None]]:
+    parser = _ImageSizes()
+    parser.feed(html)
+    parser.close()
+    return parser.images
+
+
+# An image this small shows nothing: it is there to report that the mail was opened.
+TRACKING_PIXEL_MAX = 2
+
+
+def _tiny(value: str | None) -> bool:
+    digits = (value or "").strip().removesuffix("px").strip()
+    return digits.isdigit() and int(digits) <= TRACKING_PIXEL_MAX
+
+
+def trusted_image_hosts(config: Config) -> tuple[str, ...]:
+    hosts = {host.lower().strip(".") for host in config.editions.image_hosts}
+    for brand in config.brands.values():
+        for url in (brand.website, brand.logo_url):
+            host = urlsplit(url).hostname
+            if host:
+                hosts.add(host.removeprefix("www."))
+    return tuple(sorted(hosts))
+
+
+def _trusted(host: str, trusted: tuple[str, ...]) -> bool:
+    host = host.lower().strip(".")
+    return any(host == known or host.endswith(f".{known}") for known in trusted)
+
+
+def check_tracking_images(doc: EditionDocument, config: Config) -> Iterator[Finding]:
+    """Images that tell a third party who reads the mail (F18).
+
+    Police, OM and municipality staff read this newsletter: an image from any host but
+    the brands' own (and ``[editions] image_hosts``) is a warning, and a 1x1 image, which
+    exists only to report an open, is an error.
+    """
+    trusted = trusted_image_hosts(config)
+    places: list[tuple[str, str | None, str | None, str, int | None]] = []
+    for src, width, height in _images(doc.intro_html):
+        places.append((src, width, height, INTRO_FILE, _line_of(doc.intro or "", src) or 1))
+    for section in doc.all_sections:
+        for src, width, height in _images(section.intro_html):
+            places.append((src, width, height, section.file, section.header_line))
+        for item in section.items:
+            if item.entry.image:
+                places.append((item.entry.image, None, None, item.file, item.line))
+            for src, width, height in _images(item.summary_html):
+                places.append((src, width, height, item.file, item.line))
+    for src, width, height, file, line in places:
+        if _tiny(width) or _tiny(height):
+            yield error(
+                "tracking-pixel",
+                f"image {src} is {width or '?'}x{height or '?'} pixels: it shows nothing and "
+                "only reports who opened the mail; remove it",
+                file,
+                line,
+            )
+            continue
+        host = urlsplit(src).hostname
+        if host and not _trusted(host, trusted):
+            yield warning(
+                "image-third-party",
+                f"image {src} is loaded from {host}, which then learns who opens the mail "
+                "and when; copy it to the brand's website, or add the host to "
+                "[editions] image_hosts if it is trusted",
+                file,
+                line,
+            )
 
 
 def _items(doc: EditionDocument) -> Iterator[tuple[SectionDoc, ItemDoc]]:

@@ -23,6 +23,7 @@ from varcomms.editions.checks import (
     check_link_targets,
     check_placeholders,
     check_sections,
+    check_tracking_images,
     check_workflow,
     error,
 )
@@ -71,6 +72,7 @@ CONTENT_CHECKS: tuple[Check, ...] = (
     check_agenda,
     check_duplicates,
     check_placeholders,
+    check_tracking_images,
 )
 
 
