@@ -35,7 +35,7 @@ from varcomms.safefiles import read_text_inside
 
 from .rules import AllOf, AnyOf, FieldIn, Not, Opened, Rule, SignedUp, Themes
 
-_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_NAME = re.compile(r"^(?=.{1,64}\Z)[a-z0-9]+(?:-[a-z0-9]+)*\Z")  # \Z: no trailing newline
 _COMBINATORS = {"all": "all", "and": "all", "any": "any", "or": "any", "not": "not"}
 _LEAVES = ("themes", "org_type", "municipality", "status", "language", "signed_up", "opened")
 
@@ -194,9 +194,10 @@ class _Reader:
             raise self.fail(node, "opened needs exactly 'last_editions: N'")
         _, _, value = pairs[0]
         count = self.value(value)
-        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 1000:
             raise self.fail(
-                value, f"opened.last_editions must be a whole number ≥ 1, got {count!r}"
+                value,
+                f"opened.last_editions must be a whole number from 1 to 1000, got {count!r}",
             )
         return Opened(count)
 
