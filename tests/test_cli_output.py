@@ -56,7 +56,7 @@ def test_f16_names_are_shown_as_written(cli, project: Path) -> None:  # type: ig
     shown = run(cli, project, "audience", "show", "l1@example.org")
     assert shown.code == 0, shown
     assert_shown_as_written(shown.stdout)
-    assert "[politie]" in shown.stdout
+    assert "[politie]" in shown.stdout and "[bold]x[/red]" in shown.stdout
 
 
 def test_u6_segment_rules_keep_their_brackets(cli, project: Path) -> None:  # type: ignore[no-untyped-def]
@@ -92,7 +92,8 @@ def test_f16_edition_titles_are_shown_as_written(cli, project: Path) -> None:  #
         shown = run(cli, project, *command)
         assert shown.code == 0, shown
         assert "\x1b" not in shown.stdout
-        assert "[gemeente]" in " ".join(shown.stdout.split()), command
+        flat = " ".join(shown.stdout.split())
+        assert "[gemeente]" in flat and "[bold]x[/red]" in flat, command
 
 
 def test_f16_feed_titles_in_items_list(cli, project: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

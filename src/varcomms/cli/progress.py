@@ -15,6 +15,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from varcomms.cli.output import data as esc
 from varcomms.sources import SourceReport
 
 
@@ -45,7 +46,7 @@ class CollectBar:
         self._progress.update(self._task, total=total)
 
     def advance(self, report: SourceReport) -> None:
-        self._progress.update(self._task, advance=1, description=report.name)
+        self._progress.update(self._task, advance=1, description=esc(report.name))
 
 
 @contextmanager
@@ -54,7 +55,7 @@ def count_bar(
 ) -> Iterator[Callable[[int], None]]:
     """A bar for counted work (messages sent); yields the ``advance(n)`` callback."""
     with Progress(
-        TextColumn(f"[bold]{label}"),
+        TextColumn(f"[bold]{esc(label)}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
