@@ -138,7 +138,11 @@ def test_f5_a_symlinked_manual_item_is_skipped_with_a_warning(
 # -- F17: YAML alias bombs and deep nesting --------------------------------------------
 
 
-def bomb(levels: int = 9) -> str:
+def bomb(levels: int = 5) -> str:
+    """Nested lists of aliases: 9**levels leaves. The audit's 9 levels (2.2 GB before the
+    fix) are tried once, on edition.yaml; elsewhere 5 levels, which the code before the
+    fix still expands in finite time, so those tests fail there rather than exhaust memory.
+    """
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
     for level in range(1, levels):
         aliases = ", ".join([f"*a{level - 1}"] * 9)
@@ -149,7 +153,7 @@ def bomb(levels: int = 9) -> str:
 DEEP = "x: " + "[" * 100 + "]" * 100 + "\n"
 
 
-@pytest.mark.parametrize("payload", [bomb(), DEEP, "a: &a 1\nb: *a\n"])
+@pytest.mark.parametrize("payload", [bomb(), bomb(9), DEEP, "a: &a 1\nb: *a\n"])
 def test_f17_edition_yaml_refuses_aliases_and_deep_nesting(
     ctx: Context, sample: Path, payload: str
 ) -> None:
@@ -172,7 +176,7 @@ def test_f17_item_front_matter_refuses_aliases(ctx: Context, sample: Path, paylo
         load_edition(ctx.config, "2022-01")
 
 
-@pytest.mark.parametrize("payload", [bomb(7), DEEP])
+@pytest.mark.parametrize("payload", [bomb(), DEEP])
 def test_f17_segments_refuse_aliases(project: Config, payload: str) -> None:
     project.audiences_dir.mkdir(parents=True)
     (project.audiences_dir / "bom.yaml").write_text(f"rule: {{language: nl}}\n{payload}")
