@@ -20,12 +20,14 @@ from varcomms.editions.checks import (
     check_duplicates,
     check_header,
     check_images,
-    check_link_targets,
-    check_placeholders,
     check_sections,
-    check_tracking_images,
     check_workflow,
     error,
+)
+from varcomms.editions.exposure import (
+    check_link_targets,
+    check_placeholders,
+    check_tracking_images,
 )
 from varcomms.editions.reader import EditionDocument, edition_folder, read_folder
 from varcomms.errors import InputError
