@@ -127,7 +127,19 @@ def test_f16_feed_titles_in_items_list(cli, project: Path, tmp_path: Path) -> No
 
 @pytest.mark.parametrize(
     "text",
-    [NASTY, "[/]", "[/bold]", "[bold]x[/]", "x [/red] y", "\\[x]", "[[a]]", "[red][/bold]"],
+    [
+        NASTY,
+        "[/]",
+        "[/bold]",
+        "[bold]x[/]",
+        "x [/red] y",
+        "\\[x]",
+        "[[a]]",
+        "[red][/bold]",
+        "[NL] [Gemeente]",
+        "[#ff0000]rood[/]",
+        "[@click]x[/]",
+    ],
 )
 def test_f16_no_data_crashes_or_styles_the_console(text: str) -> None:
     out = io.StringIO()
@@ -186,3 +198,12 @@ def test_f16_run_makes_any_console_safe() -> None:
     )
     assert code != 0
     assert "\x1b" not in err.getvalue() and "[nl]" in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    "text", ["[NL] [nl]", "[audience.mappings.NAME]", "[Gemeente] [#abc]", "[a][/a]"]
+)
+def test_u6_brackets_print_as_written_even_without_escaping(text: str) -> None:
+    out = io.StringIO()
+    SafeConsole(file=out, width=300).print(text, highlight=False)
+    assert out.getvalue() == text + "\n"

@@ -32,7 +32,7 @@ STYLE_WORDS = frozenset(
     {"bold", "dim", "italic", "underline", "red", "green", "yellow", "blue", "magenta", "cyan"}
 )
 # Rich's own tag syntax: an opening or closing tag, possibly preceded by backslashes.
-_TAG = re.compile(r"(\\*)\[([a-z#/@][^[]*?)]", re.IGNORECASE)
+_TAG = re.compile(r"(\\*)\[([a-z#/@][^[]*?)]")  # exactly as Rich finds tags
 # C0 and C1 controls except TAB and LF, DEL, and the bidirectional overrides/isolates
 # that reorder what a terminal shows (a name could otherwise display as something else).
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
