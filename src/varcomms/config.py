@@ -79,6 +79,9 @@ class Sender(Section):
     reply_to: str | None = None
     # Domain for Message-IDs and the mailto: List-Unsubscribe address.
     domain: str | None = None
+    # Shown in every email's footer: Dutch and EU rules for bulk mail expect the
+    # sender's postal address ("Postbus 1, 3000 AA Rotterdam").
+    postal_address: str | None = None
 
     @field_validator("from_address", "reply_to")
     @classmethod

@@ -13,7 +13,7 @@ from markupsafe import escape
 from varcomms.config import Config
 from varcomms.errors import InputError
 from varcomms.models import PERSONAL_FIELDS, Edition, RenderedEmail
-from varcomms.render.checks import Finding, check_html
+from varcomms.render.checks import Finding, check_html, check_text
 from varcomms.render.compile import compile_mjml, render_template
 from varcomms.render.placeholders import defuse_text, fresh_placeholders, seal_html, seal_text
 from varcomms.render.text import tidy
@@ -129,14 +129,15 @@ def _render(config: Config, edition: Edition, variant: Variant) -> _Rendered:
     name, document, context = mjml_document(config, edition, variant, placeholders)
     marked = seal_html(email_html(config, name, document, context), placeholders)
     html = strip_marks(marked)
-    findings = tuple(check_html(html, config.render))
+    text = seal_text(text_part(config, edition, context), placeholders)
+    findings = (*check_html(html, config.render), *check_text(text))
     email = RenderedEmail(
         edition_id=edition.id,
         variant=variant.key,
         subject=defuse_text(edition.subject),
         preheader=defuse_text(edition.preheader),
         html=html,
-        text=seal_text(text_part(config, edition, context), placeholders),
+        text=text,
         web_html=web_version(config, edition.id, marked),
         warnings=tuple(str(finding) for finding in findings),
     )
