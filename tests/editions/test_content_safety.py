@@ -11,7 +11,7 @@ from varcomms.context import Context
 from varcomms.editions import lint_edition
 
 PLACES = [
-    ("intro.md", "Wij wensen u", "Wij wensen u {form}"),
+    ("intro.md", "Astrid de Jong", "Astrid de Jong {form}"),
     ("nieuws.md", "title: Jaarverslag 2021", "title: Jaarverslag {form} 2021"),
     (
         "nieuws.md",
@@ -51,7 +51,7 @@ def test_f4_the_sample_has_no_placeholder_finding(ctx: Context, sample: Path) ->
 # -- F18: images that tell a third party who reads the mail -----------------------------
 
 PIXEL_PLACES = [
-    ("intro.md", "Wij wensen u", "{img}\n\nWij wensen u"),
+    ("intro.md", "Astrid de Jong", "{img}\n\nAstrid de Jong"),
     ("nieuws.md", "Wat deed de VAR", "{img} Wat deed de VAR"),
     ("riec.md", "Op verzoek van", "{img} Op verzoek van"),
 ]
@@ -59,7 +59,8 @@ PIXEL_PLACES = [
 
 @pytest.mark.parametrize(("name", "old", "new"), PIXEL_PLACES)
 @pytest.mark.parametrize(
-    "size", ['width="1" height="1"', 'width="1"', 'height="0"', 'width="2px" height="2px"']
+    "size",
+    ['width="1" height="1"', 'width="1"', 'width="1" height="50"', 'width="2px" height="2px"'],
 )
 def test_f18_tracking_pixels_are_an_error(
     ctx: Context, sample: Path, name: str, old: str, new: str, size: str
@@ -96,9 +97,9 @@ def test_f18_an_image_field_from_a_third_party_is_a_warning(ctx: Context, sample
 def test_f18_brand_hosts_and_configured_hosts_are_trusted(ctx: Context, sample: Path) -> None:
     replace_in(
         sample / "intro.md",
-        "Wij wensen u",
+        "Astrid de Jong",
         '<img src="https://www.riec.nl/logo.png" alt="RIEC" width="200"> '
-        '<img src="https://beeld.politie.nl/x.jpg" alt="Politie" width="200">\n\nWij wensen u',
+        '<img src="https://beeld.politie.nl/x.jpg" alt="Politie" width="200">\n\nAstrid de Jong',
     )
     found = [f for f in lint_edition(ctx, "2022-01").findings if f.code == "image-third-party"]
     assert ["beeld.politie.nl" in f.message for f in found] == [True]

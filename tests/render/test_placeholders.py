@@ -18,12 +18,14 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.editions.conftest import replace_in
+from tests.render.conftest import Project
 from varcomms.config import Config
 from varcomms.delivery.personalise import fill
 from varcomms.delivery.providers import brevo, mailgun, sendgrid
 from varcomms.editions import load_edition
 from varcomms.models import PERSONAL_FIELDS, RenderedEmail
 from varcomms.render import render_variant, variant_for
+from varcomms.render.environment import PACKAGED_TEMPLATES
 from varcomms.render.placeholders import defuse_html, defuse_text, fresh_placeholders
 
 FIELDS = tuple(PERSONAL_FIELDS)
@@ -67,7 +69,9 @@ def forged(tmp_path: Path, sample_config: Config) -> RenderedEmail:
     pixel = f'<img src="{TRACKER}?{query}" alt="Logo partner" width="1" height="1">'
     link = f'<a href="https://partner.example/?n={PERSONAL_FIELDS["unsubscribe_url"]}">Lees</a>'
     prose = " ".join(FORMS)
-    replace_in(folder / "intro.md", "Wij wensen u", f"{pixel}\n\n{link} {prose}\n\nWij wensen u")
+    replace_in(
+        folder / "intro.md", "Astrid de Jong", f"{pixel}\n\n{link} {prose}\n\nAstrid de Jong"
+    )
     replace_in(
         folder / "nieuws.md",
         "title: Jaarverslag 2021 en jaarplan 2022 verschenen",
@@ -143,3 +147,25 @@ def test_f4_defusing_leaves_no_form_behind(form: str) -> None:
     assert not forms.search(defuse_text(form))
     assert not forms.search(defuse_html(form))
     assert defuse_text(form).replace("\u200b", "") == form
+
+
+def test_f4_a_forged_unsubscribe_placeholder_does_not_stand_in_for_the_real_link(
+    project: Project,
+) -> None:
+    """A template that lost its unsubscribe link stays an error, in render and in lint,
+    even when content writes the placeholder itself."""
+    name = "text/newsletter.txt.j2"
+    source = (PACKAGED_TEMPLATES / name).read_text(encoding="utf-8")
+    target = project.templates / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(source.replace("Afmelden: {{ urls.unsubscribe }}\n", ""), encoding="utf-8")
+    intro = project.edition() / "intro.md"
+    intro.write_text(
+        intro.read_text(encoding="utf-8") + "\nAfmelden: %%VARCOMMS_UNSUBSCRIBE_URL%%\n",
+        encoding="utf-8",
+    )
+    rendered = project.run("render", "2022-01")
+    assert rendered.returncode == 1, rendered
+    assert "error [unsubscribe] the text part has no unsubscribe link" in rendered.stdout
+    lint = project.run("edition", "lint", "2022-01")
+    assert "render-unsubscribe" in lint.stdout and "content-placeholder" in lint.stdout
