@@ -21,6 +21,13 @@ def demo(
     fresh: Annotated[
         bool, typer.Option("--fresh", help="Delete the demo folder first and start over.")
     ] = False,
+    scheduler: Annotated[
+        bool,
+        typer.Option(
+            "--scheduler",
+            help="Schedule the edition and let the real scheduler send it, on a shifted clock.",
+        ),
+    ] = False,
     as_json: bool = JsonOption,
 ) -> None:
     """Collect, draft, render and send the sample edition to the sample audience (offline)."""
@@ -38,6 +45,7 @@ def demo(
             out,
             secrets=context.secrets,
             fresh=fresh,
+            scheduled=scheduler,
             progress=DemoProgress(collect=collect_bar, send=advance, step=step),
         )
     if as_json:
@@ -59,6 +67,7 @@ def _as_dict(report: DemoReport) -> dict[str, object]:
         "ledger": report.ledger,
         "per_variant": report.per_variant,
         "outbox": str(report.outbox),
+        "by_scheduler": report.by_scheduler,
     }
 
 
@@ -87,7 +96,8 @@ def _print_summary(out, report: DemoReport) -> None:  # type: ignore[no-untyped-
     sent_now = report.sent.sent if report.sent else 0
     table.add_row(
         "sent",
-        f"{sent_now} now; ledger: "
+        ("by the scheduler" if report.by_scheduler else f"{sent_now} now")
+        + "; ledger: "
         + ", ".join(f"{n} {state}" for state, n in sorted(report.ledger.items())),
     )
     table.add_row("mail", f"{report.outbox} (one .eml per recipient, plus index)")
@@ -97,7 +107,12 @@ def _print_summary(out, report: DemoReport) -> None:  # type: ignore[no-untyped-
         table.add_row(f"open ({rendered.variant.key})", rendered.web_path.as_uri())
     table.add_row("time", f"{report.seconds:.1f} s")
     out.print(table)
-    if report.sent is None:
+    if report.by_scheduler:
+        out.print(
+            f"The scheduler sent {edition.id} at its planned time "
+            "(its clock shifted to seconds before it); see the decisions above."
+        )
+    elif report.sent is None:
         out.print(
             "The edition was sent in an earlier run; nobody got a second copy. "
             "Use --fresh to start over."

@@ -247,3 +247,28 @@ def cancel_cmd(ctx: typer.Context, edition_id: str = IdArgument) -> None:
     state(ctx).stdout.print(
         f"Edition {edition_id}: {result.previous.value} → {_status(result.edition.status)}."
     )
+
+
+@app.command("schedule")
+def schedule_cmd(ctx: typer.Context, edition_id: str = IdArgument) -> None:
+    """Hand an approved edition to the scheduler (approved → scheduled; its time must lie ahead)."""
+    from varcomms.scheduler import schedule_edition
+
+    result = schedule_edition(state(ctx).context(), edition_id)
+    _print_voided(ctx, result.voided)
+    planned = result.edition.planned
+    when = f" for {planned:%Y-%m-%d %H:%M}" if planned else ""
+    state(ctx).stdout.print(
+        f"Edition {edition_id}: {result.previous.value} → {_status(result.edition.status)}{when}."
+    )
+
+
+@app.command("unschedule")
+def unschedule_cmd(ctx: typer.Context, edition_id: str = IdArgument) -> None:
+    """Take an edition off the scheduler (scheduled → approved)."""
+    from varcomms.editions import unschedule
+
+    result = unschedule(state(ctx).context(), edition_id)
+    state(ctx).stdout.print(
+        f"Edition {edition_id}: {result.previous.value} → {_status(result.edition.status)}."
+    )

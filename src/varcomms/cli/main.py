@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "preview": ("render", "preview_command"),
     "audience": ("audience", "app"),
     "send": ("send", "app"),
+    "scheduler": ("scheduler", "app"),
     "events": ("events", "app"),
     "report": ("report", "report"),
     "archive": ("archive", "app"),

@@ -18,8 +18,10 @@ from varcomms.editions.workflow import (
     Transition,
     approve,
     reopen,
+    schedule,
     set_status,
     transition,
+    unschedule,
 )
 from varcomms.models import Edition
 
@@ -59,6 +61,8 @@ __all__ = [
     "refresh",
     "reopen",
     "required_roles",
+    "schedule",
     "set_status",
     "transition",
+    "unschedule",
 ]

@@ -20,10 +20,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
+    Unicode,
     UniqueConstraint,
 )
 from sqlalchemy.sql.expression import false
@@ -244,4 +246,44 @@ webhook_tokens = Table(
     Column("provider", String(40), primary_key=True),
     Column("token", String(200), primary_key=True),
     Column("seen_at", UTCDateTime(), nullable=False),
+)
+
+# -- scheduler --------------------------------------------------------------------------
+
+# APScheduler's own job store table (SQLAlchemyJobStore, tablename="scheduler_jobs"),
+# created here so the migrated schema is the whole schema; APScheduler finds it present.
+scheduler_jobs = Table(
+    "scheduler_jobs",
+    metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)
+
+# What the scheduler has done once and must never do again: a reminder, a draft, a
+# day's refresh, a collect slot. The key says which; the row is written before the act.
+scheduler_notices = Table(
+    "scheduler_notices",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("edition_id", String(50)),
+    Column("kind", String(40), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("detail", Text),
+)
+
+# The scheduler's claim on an edition's send. Inserting the row (or moving it from
+# interrupted/released to sending) is the conditional scheduled → sending change: two
+# schedulers firing at once, only one row change succeeds, only one sends.
+scheduler_sends = Table(
+    "scheduler_sends",
+    metadata,
+    Column("edition_id", String(50), primary_key=True),
+    Column("state", String(20), nullable=False),  # sending | interrupted | released | sent | failed
+    Column("owner", String(80)),
+    Column("claimed_at", UTCDateTime()),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("released_by", String(200)),
+    Column("released_at", UTCDateTime()),
+    Column("note", Text),
 )
