@@ -205,3 +205,13 @@ def test_f17_anchors_without_aliases_and_normal_files_still_read(
     )
     assert load_edition(ctx.config, "2022-01").kind == "regular"
     assert not [f for f in lint_edition(ctx, "2022-01").findings if f.code == "format"]
+
+
+@pytest.mark.parametrize("payload", [bomb(), "a: &a 1\nb: *a\n"])
+def test_f17_plan_files_refuse_aliases(tmp_path: Path, payload: str) -> None:
+    from varcomms.scheduler.plan import read_plan
+
+    plan = tmp_path / "plan-2022.yaml"
+    plan.write_text(f"year: 2022\n{payload}", encoding="utf-8")
+    with pytest.raises(InputError, match=r"plan-2022\.yaml:[0-9]+: YAML aliases"):
+        read_plan(plan)
