@@ -31,8 +31,14 @@ from varcomms.errors import ConfigError
 
 DEFAULT_CONFIG_NAME = "varcomms.toml"
 
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# \Z, not $: "$" also matches before a trailing newline (F21).
+_SLUG = re.compile(r"^(?=.{1,64}\Z)[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}\Z")
+
+# Bounds of numbers in the configuration (F21): far beyond any sensible value, and far
+# inside what date arithmetic, timers and the database can take.
+MAX_DAYS = 3660  # ten years
+MAX_TIMEOUT = 600.0  # seconds
 
 PROVIDER_NAMES = ("outbox", "memory", "smtp", "mailgun", "sendgrid", "postmark", "brevo")
 SOURCE_KINDS = ("rss", "ical", "event-rss", "campaign", "manual")
@@ -41,7 +47,8 @@ SOURCE_KINDS = ("rss", "ical", "event-rss", "campaign", "manual")
 class Section(BaseModel):
     """Base for every config section: frozen, and unknown keys are errors (typos show)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # nan and inf are never a setting: "timeout = nan" would wait forever or never (F21).
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class Brand(Section):
@@ -118,7 +125,7 @@ class SourceConfig(Section):
     # Campaign filter (police news feeds): keep items that mention one of these.
     keywords: tuple[str, ...] = ()
     region: str | None = None
-    timeout_seconds: float = 20.0
+    timeout_seconds: float = Field(default=20.0, gt=0, le=MAX_TIMEOUT)
 
     @model_validator(mode="after")
     def _has_location(self) -> SourceConfig:
@@ -141,8 +148,8 @@ class ThemeRule(Section):
 class CollectSettings(Section):
     concurrency: int = Field(default=8, ge=1, le=64)
     per_host: int = Field(default=2, ge=1, le=16)
-    connect_timeout: float = 5.0
-    read_timeout: float = 20.0
+    connect_timeout: float = Field(default=5.0, gt=0, le=MAX_TIMEOUT)
+    read_timeout: float = Field(default=20.0, gt=0, le=MAX_TIMEOUT)
     retries: int = Field(default=2, ge=0, le=10)
     user_agent: str = "varcomms/0.1 (+https://veiligheidsalliantie.nl)"
     theme_rules: tuple[ThemeRule, ...] = ()
@@ -150,9 +157,9 @@ class CollectSettings(Section):
 
 class EditionSettings(Section):
     # Agenda events from the planned send date up to this many days ahead are offered.
-    agenda_window_days: int = Field(default=90, ge=1)
-    subject_max_chars: int = 70
-    preheader_max_chars: int = 110
+    agenda_window_days: int = Field(default=90, ge=1, le=MAX_DAYS)
+    subject_max_chars: int = Field(default=70, ge=10, le=1000)
+    preheader_max_chars: int = Field(default=110, ge=10, le=1000)
     sections: tuple[str, ...] = ("nieuws", "kennis", "campagnes")
     # Drafting routes an item into the first section whose themes (or kinds) it has; the
     # first section without a rule takes the rest. Routing only: everyone gets the section.
@@ -160,19 +167,23 @@ class EditionSettings(Section):
     section_kinds: Mapping[str, tuple[str, ...]] = {"campagnes": ("campaign",)}
     # A general section takes at most this many drafted items; themed items beyond that
     # go into a per-theme section that only subscribers of that theme receive.
-    general_items_max: int = Field(default=6, ge=1)
+    general_items_max: int = Field(default=6, ge=1, le=100)
     # With no sent edition yet, the first draft offers news of this many days back.
-    first_draft_days: int = Field(default=42, ge=1)
+    first_draft_days: int = Field(default=42, ge=1, le=MAX_DAYS)
     # An agenda is a calendar: upcoming events already shown once are offered again.
     agenda_repeat_upcoming: bool = True
+    # Hosts (and their subdomains) that images may come from besides the brands' own
+    # websites and logo hosts; any other image host is a lint warning (F18), because it
+    # learns who opens the mail and when.
+    image_hosts: tuple[str, ...] = ()
 
 
 class RenderSettings(Section):
     utm_enabled: bool = True
     utm_source: str = "nieuwsbrief"
     utm_medium: str = "email"
-    max_html_bytes: int = 102 * 1024
-    warn_html_bytes: int = 90 * 1024
+    max_html_bytes: int = Field(default=102 * 1024, ge=1024, le=10 * 1024 * 1024)
+    warn_html_bytes: int = Field(default=90 * 1024, ge=1024, le=10 * 1024 * 1024)
 
 
 class OutboxSettings(Section):
@@ -609,6 +620,8 @@ def load_config(path: Path | None = None) -> Config:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML: {err}") from err
+    except RecursionError as err:
+        raise ConfigError(f"{path}: not valid TOML: nested too deeply") from err
     return parse_config(raw, source_file=path)
 
 

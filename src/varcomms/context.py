@@ -6,6 +6,7 @@ tests build one with a temporary database, a fake clock and a recording console.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +20,8 @@ from varcomms.config import Config, Secrets, load_config, load_secrets
 if TYPE_CHECKING:
     from varcomms.store import Store
 
+DATABASE_URL_VARIABLE = "VARCOMMS_DATABASE_URL"
+
 
 @dataclass
 class Context:
@@ -28,6 +31,11 @@ class Context:
     console: Console = field(default_factory=lambda: Console(stderr=True))
     database_url: str | None = None
 
+    @property
+    def db_url(self) -> str:
+        """The database in use: VARCOMMS_DATABASE_URL (or a test's) before the config's."""
+        return self.database_url or self.config.db_url
+
     @cached_property
     def store(self) -> Store:
         """The database, opened (and migrated) on first use only."""
@@ -35,7 +43,7 @@ class Context:
         # only read files (`edition list`, `config check`) never open the database.
         from varcomms.store import Store
 
-        return Store.open(self.database_url or self.config.db_url)
+        return Store.open(self.db_url)
 
     def close(self) -> None:
         if "store" in self.__dict__:
@@ -49,6 +57,8 @@ class Context:
         console: Console | None = None,
         today: str | None = None,
     ) -> Context:
+        # A database password is a secret: it may come from the environment instead of
+        # varcomms.toml, like every other secret.
         """The context of one CLI run; ``today`` (``--today``) shifts its clock."""
         config = load_config(config_path)
         clock: Clock = SystemClock() if today is None else shifted_to(today, config.tz)
@@ -57,4 +67,5 @@ class Context:
             secrets=load_secrets(),
             clock=clock,
             console=console or Console(stderr=True),
+            database_url=os.environ.get(DATABASE_URL_VARIABLE) or None,
         )

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from varcomms import audience
+from varcomms.cli.output import data as esc
 from varcomms.cli.state import JsonOption, print_json, state
 from varcomms.errors import StateError
 from varcomms.models import is_everyone
@@ -53,7 +54,7 @@ def import_(
         transient=True,
         disable=as_json,
     ) as progress:
-        task = progress.add_task(f"Importing {file.name}", total=None)
+        task = progress.add_task(f"Importing {esc(file.name)}", total=None)
 
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
@@ -76,7 +77,7 @@ def import_(
     out = cli.stdout
     verb = "Would import" if dry_run else "Imported"
     out.print(
-        f"{verb} [bold]{file.name}[/bold] with the {report.mapping} mapping "
+        f"{verb} [bold]{esc(file.name)}[/bold] with the {esc(report.mapping)} mapping "
         f"({report.encoding}, {report.delimiter}-separated): "
         + ", ".join(f"{report.count(o)} {o.value}" for o in audience.Outcome),
         highlight=False,
@@ -142,7 +143,7 @@ def segments(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     table = Table("segment", "recipients", "description", "rule")
     for row in rows:
         table.add_row(
-            str(row["name"]), str(row["recipients"]), str(row["description"]), str(row["rule"])
+            row["name"], str(row["recipients"]), esc(row["description"]), esc(row["rule"])
         )
     cli.stdout.print(table)
 
@@ -188,8 +189,8 @@ def show(ctx: typer.Context, email: str, as_json: bool = JsonOption) -> None:
         return
     table = Table(show_header=False, box=None)
     for key in ("email", "name", "first_name", "organisation", "org_type", "municipality"):
-        table.add_row(key, str(data[key] or ""))
-    table.add_row("themes", ", ".join(data["themes"]))
+        table.add_row(key, esc(data[key] or ""))
+    table.add_row("themes", esc(", ".join(data["themes"])))
     table.add_row("language", data["language"])
     table.add_row("status", data["status"] + (f" ({data['suppressed']})" if suppressed else ""))
     for key, value in data["consent"].items():

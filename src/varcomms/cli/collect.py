@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from varcomms import pool
+from varcomms.cli.output import data as esc
 from varcomms.cli.state import JsonOption, print_json, state
 from varcomms.config import Config
 from varcomms.errors import InputError, SourceError
@@ -71,7 +72,9 @@ def collect(
         cli.stdout.print(_summary_table(report))
         for failed in report.failed:
             if failed.hint:
-                cli.stderr.print(f"[dim]hint ({failed.name}):[/dim] {failed.hint}", highlight=False)
+                cli.stderr.print(
+                    f"[dim]hint ({failed.name}):[/dim] {esc(failed.hint)}", highlight=False
+                )
     if not report.ok:
         # Scheduled runs notice: exit 1 when a source failed; the others have landed.
         names = ", ".join(line.name for line in report.failed)
@@ -95,7 +98,7 @@ def _summary_table(report: CollectReport) -> Table:
             str(line.updated),
             str(line.unchanged),
             f"{line.seconds:.2f} s",
-            line.note,
+            esc(line.note),
         )
     table.add_section()
     table.add_row("total", "", str(report.new), str(report.updated), str(report.unchanged), "", "")
@@ -190,7 +193,7 @@ def list_items(
             item.kind.value,
             _when(item, context.config),
             item.source,
-            item.title if len(item.title) <= 60 else item.title[:59] + "…",
+            esc(item.title if len(item.title) <= 60 else item.title[:59] + "…"),
             ", ".join(item.themes),
             item.status.value,
         )
@@ -210,18 +213,18 @@ def show(
     if as_json:
         print_json(ctx, _as_dict(item))
         return
-    table = Table(show_header=False, title=item.title, title_justify="left")
+    table = Table(show_header=False, title=esc(item.title), title_justify="left")
     data = _as_dict(item)
     event = data.pop("event")
     data["published"] = _when(item, context.config) if item.event is None else None
     for key, value in data.items():
         if value not in (None, "", []):
-            table.add_row(key, ", ".join(value) if isinstance(value, list) else str(value))
+            table.add_row(key, esc(", ".join(value) if isinstance(value, list) else value))
     if event:
         table.add_row("event", _when(item, context.config))
         for key in ("end", "location", "uid"):
             if event[key]:
-                table.add_row(f"  {key}", str(event[key]))
+                table.add_row(f"  {key}", esc(event[key]))
     cli.stdout.print(table)
 
 
@@ -236,7 +239,7 @@ def skip(
     store = cli.context().store
     for item_id in item_ids:
         item = pool.skip_item(store, item_id, undo=undo)
-        cli.stdout.print(f"{item.id[:8]} {item.status.value}: {item.title}", highlight=False)
+        cli.stdout.print(f"{item.id[:8]} {item.status.value}: {esc(item.title)}", highlight=False)
 
 
 @items_app.command()

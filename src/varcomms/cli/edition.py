@@ -11,6 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.tree import Tree
 
+from varcomms.cli.output import data as esc
 from varcomms.cli.state import JsonOption, print_json, state
 from varcomms.editions import (
     VoidedSignOff,
@@ -51,7 +52,7 @@ def _status(status: EditionStatus | None) -> str:
 
 def _print_voided(ctx: typer.Context, voided: list[VoidedSignOff]) -> None:
     for void in voided:
-        state(ctx).stdout.print(f"[yellow]{void.describe()}[/yellow]")
+        state(ctx).stdout.print(f"[yellow]{esc(void.describe())}[/yellow]")
 
 
 @app.command("list")
@@ -64,14 +65,20 @@ def list_cmd(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     table = Table("id", "nr", "title", "status", "planned", "items", "sign-offs")
     for s in summaries:
         if s.error:
-            table.add_row(s.id, "", f"[red]{s.error}[/red]", _status(None), "", "", "")
+            table.add_row(s.id, "", f"[red]{esc(s.error)}[/red]", _status(None), "", "", "")
             continue
         signed = ", ".join(s.signed)
         if s.voided:
             signed += f" [yellow](void: {', '.join(s.voided)})[/yellow]"
         planned = f"{s.planned:%Y-%m-%d %H:%M}" if s.planned else "-"
         table.add_row(
-            s.id, str(s.number), s.title or "", _status(s.status), planned, str(s.items), signed
+            s.id,
+            str(s.number),
+            esc(s.title or ""),
+            _status(s.status),
+            planned,
+            str(s.items),
+            signed,
         )
     if not summaries:
         state(ctx).stdout.print("No editions yet; create one with `varcomms draft new`.")
@@ -98,20 +105,23 @@ def show(ctx: typer.Context, edition_id: str = IdArgument, as_json: bool = JsonO
     subject_len = f"[dim]({len(edition.subject)}/{limits.subject_max_chars})[/dim]"
     preheader_len = f"[dim]({len(edition.preheader)}/{limits.preheader_max_chars})[/dim]"
     rows = [
-        ("title", edition.title),
-        ("subject", f"{edition.subject} {subject_len}"),
-        ("preheader", f"{edition.preheader} {preheader_len}"),
+        ("title", esc(edition.title)),
+        ("subject", f"{esc(edition.subject)} {subject_len}"),
+        ("preheader", f"{esc(edition.preheader)} {preheader_len}"),
         ("planned", planned),
         ("status", _status(edition.status)),
         ("brands", ", ".join(edition.brands)),
-        ("kind", edition.kind + (f", template {edition.template}" if edition.template else "")),
-        ("audience", edition.audience or "all subscribers"),
+        (
+            "kind",
+            edition.kind + (f", template {esc(edition.template)}" if edition.template else ""),
+        ),
+        ("audience", esc(edition.audience or "all subscribers")),
     ]
     signed = {str(record.role): record for record in valid}
     for role in required_roles(edition.brands):
         record = signed.get(role)
         text = (
-            f"[green]signed[/green] by {record.by} at {record.at:%Y-%m-%d %H:%M}"
+            f"[green]signed[/green] by {esc(record.by)} at {record.at:%Y-%m-%d %H:%M}"
             if record
             else "[dim]not yet[/dim]"
         )
@@ -120,8 +130,8 @@ def show(ctx: typer.Context, edition_id: str = IdArgument, as_json: bool = JsonO
         facts.add_row(f"[bold]{key}[/bold]", value)
     tree = Tree("[bold]content[/bold]")
     for section in edition.all_sections:
-        label = f"{section.title} [dim]({section.slug}.md"
-        label += f", only for theme {section.theme}" if section.theme else ""
+        label = f"{esc(section.title)} [dim]({section.slug}.md"
+        label += f", only for theme {esc(section.theme)}" if section.theme else ""
         label += ")[/dim]"
         branch = tree.add(label)
         for item in section.items:
@@ -129,8 +139,8 @@ def show(ctx: typer.Context, edition_id: str = IdArgument, as_json: bool = JsonO
             if item.event is not None:
                 fmt = "%Y-%m-%d" if item.event.all_day else "%Y-%m-%d %H:%M"
                 when = f"{item.event.start.astimezone(config.tz):{fmt}}  "
-            themes = f" [dim]{', '.join(item.themes)}[/dim]" if item.themes else ""
-            branch.add(f"{when}{item.title}{themes}")
+            themes = f" [dim]{esc(', '.join(item.themes))}[/dim]" if item.themes else ""
+            branch.add(f"{when}{esc(item.title)}{themes}")
         if not section.items:
             branch.add("[yellow](no items)[/yellow]")
     out = state(ctx).stdout
@@ -144,7 +154,7 @@ def _print_report(ctx: typer.Context, report: LintReport) -> None:
         table = Table("", "where", "check", "message")
         for finding in report.findings:
             mark = "[red]error[/red]" if finding.severity == "error" else "[yellow]warning[/yellow]"
-            table.add_row(mark, finding.where, finding.code, finding.message)
+            table.add_row(mark, esc(finding.where), finding.code, esc(finding.message))
         out.print(table)
     links = f", {report.links_checked} link(s) checked" if report.links_checked else ""
     verdict = "[green]ok[/green]" if report.ok else "[red]not ready for sign-off[/red]"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,12 +13,13 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
-from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup
 
 from varcomms import __version__
+from varcomms.cli.output import data, safe_console
 from varcomms.cli.state import CliState, state
 from varcomms.errors import ConfigError, InputError, NotFoundError, VarcommsError
+from varcomms.redact import RedactingFilter, Redactor
 
 # Every command, in pipeline order: name → (module in varcomms.cli, attribute, short help).
 # An attribute is a typer.Typer (a group) or a command function. Modules are imported only
@@ -156,10 +158,12 @@ def root(
     cli.config_path = config
     cli.verbose = verbose
     cli.today = today or None
+    handler = RichHandler(console=cli.stderr, show_path=False)
+    handler.addFilter(RedactingFilter(cli.redactor()))  # no secret in any log record
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(message)s",
-        handlers=[RichHandler(console=cli.stderr, show_path=False)],
+        handlers=[handler],
         force=True,
     )
     ctx.call_on_close(cli.close)
@@ -191,19 +195,21 @@ def run(
     """Run the CLI in-process and return the exit code (tests call this)."""
     cli = CliState()
     if stdout is not None:
-        cli.stdout = stdout
+        cli.stdout = safe_console(stdout)
     if stderr is not None:
-        cli.stderr = stderr
+        cli.stderr = safe_console(stderr)
     command = typer.main.get_command(app)
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         result = command.main(args=args, prog_name="varcomms", standalone_mode=False, obj=cli)
     except VarcommsError as err:
+        redact = cli.redactor()
         if cli.verbose:
-            cli.stderr.print_exception()
-        cli.stderr.print(f"[bold red]error:[/bold red] {escape(err.message)}", highlight=False)
+            _print_traceback(cli, err, redact)
+        message = redact(err.message)
+        cli.stderr.print(f"[bold red]error:[/bold red] {data(message)}", highlight=False)
         if err.hint:
-            cli.stderr.print(f"[dim]hint:[/dim] {escape(err.hint)}", highlight=False)
+            cli.stderr.print(f"[dim]hint:[/dim] {data(redact(err.hint))}", highlight=False)
         return exit_code_for(err)
     except typer.Abort as err:
         # click turns both Ctrl-C and end-of-input at a question into Abort.
@@ -226,8 +232,31 @@ def run(
     except KeyboardInterrupt:
         cli.stderr.print("Interrupted.")
         return INTERRUPTED
+    except Exception as err:
+        # The last resort: a library's exception text can quote a secret (requests
+        # shows a header value, a driver its connection string), so nothing unmasked
+        # and no traceback unless asked for.
+        redact = cli.redactor()
+        if cli.verbose:
+            _print_traceback(cli, err, redact)
+        message = redact(str(err)) or "(no message)"
+        cli.stderr.print(
+            f"[bold red]error:[/bold red] unexpected {data(type(err).__name__)}: {data(message)}",
+            highlight=False,
+        )
+        if not cli.verbose:
+            cli.stderr.print(
+                "[dim]hint:[/dim] run with --verbose for the traceback", highlight=False
+            )
+        return FAILED
     # With standalone_mode off, a command's typer.Exit(code) comes back as the result.
     return result if isinstance(result, int) else SUCCESS
+
+
+def _print_traceback(cli: CliState, err: BaseException, redact: Redactor) -> None:
+    """The traceback as plain text, secrets masked (no locals, as before)."""
+    text = "".join(traceback.format_exception(type(err), err, err.__traceback__))
+    cli.stderr.print(redact(text), markup=False, highlight=False, emoji=False)
 
 
 def main() -> None:

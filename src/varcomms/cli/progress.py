@@ -16,6 +16,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from varcomms.cli.output import data as esc
+
 if TYPE_CHECKING:
     from varcomms.sources import SourceReport
 
@@ -47,7 +49,7 @@ class CollectBar:
         self._progress.update(self._task, total=total)
 
     def advance(self, report: SourceReport) -> None:
-        self._progress.update(self._task, advance=1, description=report.name)
+        self._progress.update(self._task, advance=1, description=esc(report.name))
 
 
 @contextmanager
@@ -56,7 +58,7 @@ def count_bar(
 ) -> Iterator[Callable[[int], None]]:
     """A bar for counted work (messages sent); yields the ``advance(n)`` callback."""
     with Progress(
-        TextColumn(f"[bold]{label}"),
+        TextColumn(f"[bold]{esc(label)}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),

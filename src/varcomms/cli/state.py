@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 
+from varcomms.cli.output import SafeConsole
+from varcomms.redact import Redactor, url_secrets
+
 if TYPE_CHECKING:
     from varcomms.context import Context
 
@@ -20,8 +23,8 @@ class CliState:
     verbose: bool = False
     # --today / VARCOMMS_TODAY: run on a shifted clock (e.g. inside the samples' period).
     today: str | None = None
-    stdout: Console = field(default_factory=Console)
-    stderr: Console = field(default_factory=lambda: Console(stderr=True))
+    stdout: Console = field(default_factory=SafeConsole)
+    stderr: Console = field(default_factory=lambda: SafeConsole(stderr=True))
     _context: Context | None = None
 
     def context(self) -> Context:
@@ -39,6 +42,15 @@ class CliState:
                     highlight=False,
                 )
         return self._context
+
+    def redactor(self) -> Redactor:
+        """Masks the environment's secrets and, once loaded, the configured database
+        URL's password, in anything the CLI prints."""
+        redactor = Redactor.from_environment()
+        if self._context is not None:
+            urls = [self._context.config.db_url, self._context.database_url or ""]
+            redactor = redactor.with_secrets(s for url in urls for s in url_secrets(url))
+        return redactor
 
     def close(self) -> None:
         if self._context is not None:
