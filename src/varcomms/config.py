@@ -140,6 +140,11 @@ class CollectSettings(Section):
     connect_timeout: float = 5.0
     read_timeout: float = 20.0
     retries: int = Field(default=2, ge=0, le=10)
+    # The whole download of one body may take this long; a trickling server is cut off.
+    download_timeout: float = Field(default=60.0, gt=0)
+    # A Retry-After longer than this is not waited for: the source is deferred to the
+    # next run, so one busy server never holds up the report of the others.
+    retry_after_max: float = Field(default=10.0, ge=0)
     user_agent: str = "varcomms/0.1 (+https://veiligheidsalliantie.nl)"
     theme_rules: tuple[ThemeRule, ...] = ()
 

@@ -25,6 +25,7 @@ STATUS_STYLE = {
     SourceStatus.NOT_MODIFIED: "cyan",
     SourceStatus.WARNING: "yellow",
     SourceStatus.FAILED: "bold red",
+    SourceStatus.DEFERRED: "magenta",
 }
 
 

@@ -25,7 +25,7 @@ from varcomms.context import Context
 from varcomms.errors import VarcommsError
 from varcomms.models import Item
 from varcomms.sources.base import Batch, SourceEnv, local_path, make_source
-from varcomms.sources.http import HttpClient, Validators
+from varcomms.sources.http import HttpClient, SourceDeferredError, Validators
 from varcomms.sources.report import CollectReport, SourceReport, SourceStatus
 from varcomms.sources.state import SourceState, load_states, save_state
 from varcomms.sources.themes import ThemeTagger
@@ -171,7 +171,8 @@ def _land(
     batch = outcome.batch
     if batch is None:
         assert outcome.error is not None
-        report.status = SourceStatus.FAILED
+        deferred = isinstance(outcome.error, SourceDeferredError)
+        report.status = SourceStatus.DEFERRED if deferred else SourceStatus.FAILED
         report.message = outcome.error.message
         report.hint = outcome.error.hint
     else:
@@ -188,7 +189,7 @@ def _land(
             except SQLAlchemyError as err:
                 log.exception("source %s: storing items failed", source.name)
                 report.status = SourceStatus.FAILED
-                report.message = f"storing its items failed: {str(err.orig or err)[:200]}"
+                report.message = storage_failure(err)
             else:
                 report.new, report.updated, report.unchanged = (
                     counts.new,
@@ -199,6 +200,16 @@ def _land(
                     report.status = SourceStatus.WARNING
     _remember(ctx, env, source, report, batch, previous)
     return report
+
+
+def storage_failure(err: SQLAlchemyError) -> str:
+    """The report line for a batch the database refused.
+
+    Only DBAPI errors carry ``orig`` (the driver's own error); reading it off any other
+    SQLAlchemy error would raise inside the handler meant to keep the run going.
+    """
+    cause = getattr(err, "orig", None) or err
+    return f"storing its items failed: {str(cause)[:200]}"
 
 
 def _remember(
