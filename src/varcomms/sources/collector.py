@@ -185,7 +185,7 @@ def _land(
             if duplicates:
                 report.warnings.append(f"{duplicates} duplicate entries (same guid) left out")
             try:
-                counts = pool.upsert_items(ctx.store, items, now=env.now)
+                counts = pool.upsert_items(ctx.store, items, now=env.now, zone=env.config.tz)
             except SQLAlchemyError as err:
                 log.exception("source %s: storing items failed", source.name)
                 report.status = SourceStatus.FAILED
