@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.sources.conftest import FIXTURES, source, with_sources
-
-NEVER = datetime.min.replace(tzinfo=UTC)
 from varcomms import pool, sources
 from varcomms.clock import FakeClock
 from varcomms.context import Context
 from varcomms.models import Item, ItemKind, ItemStatus
 from varcomms.sources import SourceStatus
+
+NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 def by_title(found: list[Item], start: str) -> Item:
