@@ -424,7 +424,9 @@ def entry_date(raw: Any, zone: tzinfo = dates.NETHERLANDS) -> tuple[datetime | N
     """
     problem: str | None = None
     for key in ("published", "updated", "created"):
-        text = raw.get(key)
+        # dict.get: feedparser's own get() maps a missing "updated" to "published",
+        # with a DeprecationWarning each time.
+        text = dict.get(raw, key) if isinstance(raw, dict) else raw.get(key)
         if not isinstance(text, str) or not text.strip():
             continue
         reading = dates.read_date(text, zone)
