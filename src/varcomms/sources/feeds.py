@@ -431,7 +431,8 @@ def entry_date(raw: Any, zone: tzinfo = dates.NETHERLANDS) -> tuple[datetime | N
             continue
         reading = dates.read_date(text, zone)
         if reading is None:
-            value = dates.struct_to_utc(raw.get(f"{key}_parsed"))
+            parsed = dict.get(raw, f"{key}_parsed") if isinstance(raw, dict) else None
+            value = dates.struct_to_utc(parsed)
             if value is not None:
                 return value, None
             problem = problem or f"{printable(text.strip(), 60)!r} is not a date varcomms can read"
