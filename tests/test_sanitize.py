@@ -90,3 +90,26 @@ def test_stray_and_unclosed_tags_cost_no_more() -> None:
 def test_overlong_html_is_cut_before_sanitising() -> None:
     huge = "<p>" + "a" * (MAX_HTML_CHARS + 10) + "</p>"
     assert len(sanitize_html(huge)) <= MAX_HTML_CHARS + len("</p>")
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        "\x7fjavascript:alert(1)",
+        "\ufeffjavascript:alert(1)",
+        "\x00javascript:alert(1)",
+        " \x01javascript:alert(1)",
+        "\u200bjavascript:alert(1)",
+    ],
+)
+def test_invisible_characters_do_not_hide_a_scheme(href: str) -> None:
+    # Audit L6: such links were kept as relative links.
+    assert sanitize_html(f'<a href="{href}">x</a>', base_url=BASE) == (
+        '<a rel="noopener noreferrer">x</a>'
+    )
+
+
+def test_fragment_links_point_into_the_page() -> None:
+    assert sanitize_html('<a href="#programma">x</a>', base_url=BASE) == (
+        f'<a href="{BASE}#programma" rel="noopener noreferrer">x</a>'
+    )

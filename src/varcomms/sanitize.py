@@ -35,13 +35,19 @@ ALLOWED_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 DROP_WITH_CONTENT = frozenset({"script", "style", "iframe", "object", "embed", "noscript", "form"})
 
 
+_INVISIBLE = "".join(map(chr, range(0x21))) + "\x7f\ufeff\ufffd\u200b"
+
+
 def _absolute(base_url: str | None):  # type: ignore[no-untyped-def]
     def rewrite(element: str, attribute: str, value: str) -> str | None:
         if attribute not in ("href", "src"):
             return value
-        value = value.strip()
+        # Invisible characters in front hide a scheme from urlsplit ("\x7fjavascript:");
+        # an email client may skip them, so they go before the scheme is judged.
+        value = value.strip().lstrip(_INVISIBLE)
         try:
-            if base_url and not urlsplit(value).scheme and not value.startswith("#"):
+            # A fragment points into the page: an email has no page, so it gets the URL.
+            if base_url and not urlsplit(value).scheme:
                 value = urljoin(base_url, value)
             scheme = urlsplit(value).scheme.lower()
         except ValueError:  # e.g. "http://example.c[o.test/": not a URL at all
