@@ -65,7 +65,7 @@ def sanitize_html(html: str, *, base_url: str | None = None) -> str:
     """Return ``html`` reduced to the email allow-list, with absolute URLs."""
     if not html:
         return ""
-    html = limit_nesting(html)
+    html = _close_xhtml_style(limit_nesting(html))
     return nh3.clean(
         html,
         tags=set(ALLOWED_TAGS),
@@ -149,3 +149,17 @@ def limit_nesting(html: str, *, max_depth: int = MAX_DEPTH, max_chars: int = MAX
         return html
     parts.append(html[position:])
     return "".join(parts)
+
+
+# Feeds are often XHTML, where <iframe .../> is an empty element; an HTML parser reads it
+# as an opening tag and drops all text after it with the iframe. Closed explicitly, only
+# the element goes.
+_SELF_CLOSED = re.compile(
+    r"<(iframe|script|style|object|embed|noscript|textarea|title)\b([^<>]*?)/>", re.IGNORECASE
+)
+
+
+def _close_xhtml_style(html: str) -> str:
+    if "/>" not in html:
+        return html
+    return _SELF_CLOSED.sub(r"<\1\2></\1>", html)

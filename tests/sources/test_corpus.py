@@ -298,7 +298,8 @@ def test_encodings(corpus: CorpusRun) -> None:
     (ellipsis,) = corpus.items("feedparser/encoding/double-encoded-html.xml")
     assert ellipsis.summary_html == "\u2026"
     (noise,) = corpus.items("feedparser/encoding/bozo_linenoise.xml")
-    assert noise.summary_html == "\xe2\u20ac\u2122\xe2\u20ac\x9d\u0160"
+    # "<>" in the CDATA is text to an HTML parser (feedparser's own sanitiser dropped it).
+    assert noise.summary_html == "\xe2\u20ac\u2122&lt;&gt;\xe2\u20ac\x9d\u0160"
     for relative in (
         "feedparser/encoding/utf-8-bom.xml",
         "feedparser/encoding/no_content_type_default.xml",
