@@ -16,6 +16,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urljoin
 
@@ -112,44 +113,83 @@ def row_to_item(row: Row[Any]) -> Item:
     )
 
 
+class _Known:
+    """The stored rows a batch may be new sightings of, read in a few queries.
+
+    One query per kind of identity (ids, guids, links) for the whole batch instead of
+    three per item: a cold collect of thousands of items is bound by this. Rows added
+    in this batch are filed here too, so a later item of the batch finds them.
+    """
+
+    CHUNK = 500  # bound parameters per query, well under every database's limit
+
+    def __init__(self, db: Connection, batch: list[Item]) -> None:
+        self.by_id: dict[str, Any] = {}
+        self.by_guid: dict[tuple[str, str], Any] = {}
+        self.by_url: dict[tuple[str, str], list[Any]] = {}
+        column = items_table.c
+        self._read(db, column.id, [item.id for item in batch])
+        self._read(db, column.guid, [item.guid for item in batch if item.guid])
+        self._read(
+            db, column.url, [v for item in batch if item.url for v in _url_variants(item.url)]
+        )
+
+    def _read(self, db: Connection, column: Any, values: list[str]) -> None:
+        unique = sorted(set(values))
+        for start in range(0, len(unique), self.CHUNK):
+            chunk = unique[start : start + self.CHUNK]
+            for row in db.execute(select(items_table).where(column.in_(chunk))):
+                self.add(row)
+
+    def add(self, row: Any) -> None:
+        if row.id in self.by_id:
+            return
+        self.by_id[row.id] = row
+        if row.guid:
+            self.by_guid.setdefault((row.source, row.guid), row)
+        if row.url:
+            self.by_url.setdefault((row.source, row.url), []).append(row)
+
+
 def _find_existing(
-    db: Connection, item: Item, *, live_keys: set[str], claimed: set[str], zone: tzinfo
-) -> Row[Any] | None:
+    db: Connection,
+    item: Item,
+    known: _Known,
+    *,
+    live_keys: set[str],
+    claimed: set[str],
+    zone: tzinfo,
+) -> Any | None:
     """The row this item is a new sighting of, if any (see the module docstring).
 
     ``live_keys`` are the guids of the batch being stored: a row whose own guid is still
     published is a different story, never another sighting. ``claimed`` are rows already
     matched in this batch, so two items never land on one row.
     """
-    row = db.execute(select(items_table).where(items_table.c.id == item.id)).first()
+    row = known.by_id.get(item.id)
     if row is not None:
         return row
-    same_source = items_table.c.source == item.source
     if item.guid:
-        row = db.execute(
-            select(items_table).where(same_source, items_table.c.guid == item.guid)
-        ).first()
+        row = known.by_guid.get((item.source, item.guid))
         if row is not None:
             return row
 
-    def free(row: Row[Any]) -> bool:
+    def free(row: Any) -> bool:
         return (
             row.id not in claimed and row.guid not in live_keys and _same_event_day(row, item, zone)
         )
 
     if item.url:  # an entry without a link of its own has url ""; that matches nothing
-        rows = db.execute(
-            select(items_table).where(same_source, items_table.c.url.in_(_url_variants(item.url)))
-        ).all()
-        for row in rows:
-            if free(row) and _same_identity(row.guid, item.guid):
-                return row
+        for url in _url_variants(item.url):
+            for row in known.by_url.get((item.source, url), ()):
+                if free(row) and _same_identity(row.guid, item.guid):
+                    return row
     if item.event is not None:
         # Last resort: a calendar that re-exported its events under new UIDs. Same title,
         # same local day, and the old UID gone from the calendar.
         rows = db.execute(
             select(items_table).where(
-                same_source,
+                items_table.c.source == item.source,
                 items_table.c.kind == item.kind.value,
                 func.lower(items_table.c.title) == item.title.lower(),
                 items_table.c.event_start.is_not(None),
@@ -203,20 +243,26 @@ def upsert_items(
     live_keys = {item.guid for item in batch if item.guid}
     claimed: set[str] = set()
     counts = UpsertCounts()
+    inserts: dict[str, dict[str, Any]] = {}  # new rows, written together at the end
+    seen: list[str] = []  # unchanged rows: only last_seen moves
     with store.begin() as db:
+        known = _Known(db, batch)
         for item in batch:
-            existing = _find_existing(db, item, live_keys=live_keys, claimed=claimed, zone=zone)
+            existing = _find_existing(
+                db, item, known, live_keys=live_keys, claimed=claimed, zone=zone
+            )
             if existing is None:
-                db.execute(
-                    items_table.insert().values(
-                        id=item.id,
-                        status=item.status.value,
-                        used_in=item.used_in,
-                        first_seen=now,
-                        last_seen=now,
-                        **_values(item),
-                    )
-                )
+                values = {
+                    "id": item.id,
+                    "status": item.status.value,
+                    "used_in": item.used_in,
+                    "first_seen": now,
+                    "last_seen": now,
+                    "themes_locked": False,
+                    **_values(item),
+                }
+                inserts[item.id] = values
+                known.add(SimpleNamespace(**values))
                 claimed.add(item.id)
                 counts.new += 1
                 continue
@@ -225,14 +271,21 @@ def upsert_items(
                 # An editor re-tagged it: their themes win over the rules, now and later.
                 item = replace(item, themes=tuple(existing.themes or ()))
             values = _values(item)
-            if existing.content_hash == values["content_hash"]:
-                # The identity may have moved (a guid now kept as written): follow it.
-                identity = {"guid": item.guid} if existing.guid != item.guid else {}
-                db.execute(
-                    update(items_table)
-                    .where(items_table.c.id == existing.id)
-                    .values(last_seen=now, **identity)
-                )
+            if existing.id in inserts:  # a second sighting within this batch: last wins
+                changed = inserts[existing.id]["content_hash"] != values["content_hash"]
+                inserts[existing.id].update(values)
+                counts.updated += changed
+                counts.unchanged += not changed
+            elif existing.content_hash == values["content_hash"]:
+                if existing.guid != item.guid:
+                    # The identity moved (a guid now kept as written): follow it.
+                    db.execute(
+                        update(items_table)
+                        .where(items_table.c.id == existing.id)
+                        .values(last_seen=now, guid=item.guid)
+                    )
+                else:
+                    seen.append(existing.id)
                 counts.unchanged += 1
             else:
                 db.execute(
@@ -241,6 +294,11 @@ def upsert_items(
                     .values(last_seen=now, **values)
                 )
                 counts.updated += 1
+        if inserts:
+            db.execute(items_table.insert(), list(inserts.values()))
+        for start in range(0, len(seen), _Known.CHUNK):
+            chunk = seen[start : start + _Known.CHUNK]
+            db.execute(update(items_table).where(items_table.c.id.in_(chunk)).values(last_seen=now))
     return counts
 
 
