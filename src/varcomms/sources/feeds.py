@@ -385,24 +385,24 @@ def _text_as_html(text: str) -> str:
     )
 
 
-class _FirstImage(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.src: str | None = None
-        self.alt: str | None = None
+# nh3 serialises what it keeps in one form (lower-case names, double-quoted values,
+# entities escaped), so the first <img> of a sanitised summary is found without a parser.
+_IMG = re.compile(r"<img\b([^>]*)>")
+_ATTRIBUTE = re.compile(r'\s([a-z-]+)="([^"]*)"')
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "img" and self.src is None:
-            values = dict(attrs)
-            if values.get("src"):
-                self.src = values["src"]
-                self.alt = (values.get("alt") or "").strip() or None
+
+def _first_image(summary_html: str) -> tuple[str | None, str | None]:
+    """The src and alt of the first ``<img>`` with a src in sanitised HTML."""
+    for match in _IMG.finditer(summary_html):
+        values = {name: html.unescape(value) for name, value in _ATTRIBUTE.findall(match[1])}
+        if values.get("src"):
+            return values["src"], values.get("alt", "").strip() or None
+    return None, None
 
 
 def _image(raw: Any, page: str | None, summary_html: str) -> tuple[str | None, str | None]:
     """The entry's picture: enclosure, media:thumbnail/content, else the first <img>."""
-    finder = _FirstImage()
-    finder.feed(summary_html)
+    first_src, first_alt = _first_image(summary_html)
     candidates: list[str] = []
     for enclosure in raw.get("enclosures") or ():
         href = _safe(enclosure.get("href") or enclosure.get("url"))
@@ -414,13 +414,13 @@ def _image(raw: Any, page: str | None, summary_html: str) -> tuple[str | None, s
     for media in raw.get("media_content") or ():
         if media.get("medium") == "image" or str(media.get("type", "")).startswith("image/"):
             candidates.append(_safe(media.get("url")))
-    if finder.src:
-        candidates.append(finder.src)
+    if first_src:
+        candidates.append(first_src)
     for candidate in candidates:
         # RSS enclosures are not made absolute by feedparser; email needs them absolute.
         url = absolute_url(candidate, page)
         if url and len(url) <= URL_MAX:
-            alt = finder.alt if finder.src and absolute_url(finder.src, page) == url else None
+            alt = first_alt if first_src and absolute_url(first_src, page) == url else None
             return url, alt
     return None, None
 
