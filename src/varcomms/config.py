@@ -34,7 +34,6 @@ _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 PROVIDER_NAMES = ("outbox", "memory", "smtp", "mailgun", "sendgrid", "postmark", "brevo")
-SOURCE_KINDS = ("rss", "ical", "event-rss", "campaign", "manual")
 
 
 class Section(BaseModel):
@@ -100,12 +99,14 @@ class Theme(Section):
 class SourceConfig(Section):
     """One configured source. ``kind`` picks the plug-in that reads it.
 
-    ``url`` may be http(s), ``file:`` or a path relative to the configuration file, so
-    the bundled samples work without a network.
+    The kinds are not listed here: each declares itself in its own module under
+    ``varcomms.sources`` (the registry there checks ``kind`` and what the kind needs,
+    see ``sources.check_sources``). ``url`` may be http(s), ``file:`` or a path relative
+    to the configuration file, so the bundled samples work without a network.
     """
 
     name: str
-    kind: Literal["rss", "ical", "event-rss", "campaign", "manual"]
+    kind: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     url: str | None = None
     path: Path | None = None
     brand: str | None = None
@@ -118,10 +119,7 @@ class SourceConfig(Section):
 
     @model_validator(mode="after")
     def _has_location(self) -> SourceConfig:
-        if self.kind == "manual":
-            if self.path is None:
-                raise ValueError("a manual source needs 'path' (a folder of Markdown files)")
-        elif self.url is None and self.path is None:
+        if self.url is None and self.path is None:
             raise ValueError(f"a {self.kind} source needs 'url' or 'path'")
         return self
 

@@ -14,7 +14,7 @@ from varcomms import pool, sources
 from varcomms.context import Context
 from varcomms.models import Item, ItemKind
 from varcomms.sources import SourceStatus
-from varcomms.sources.base import REGISTRY
+from varcomms.sources.base import REGISTRY, register
 from varcomms.sources.collector import storage_failure
 from varcomms.sources.feeds import Entry, ParsedFeed
 from varcomms.sources.feedsource import FeedSource
@@ -56,7 +56,7 @@ class _Fragile(FeedSource):
 
 @pytest.fixture
 def fragile_kind():  # type: ignore[no-untyped-def]
-    REGISTRY["fragile"] = _Fragile
+    register("fragile")(_Fragile)
     yield "fragile"
     del REGISTRY["fragile"]
 

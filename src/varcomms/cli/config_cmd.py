@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
+from varcomms import sources
 from varcomms.cli.state import JsonOption, print_json, state
 
 app = typer.Typer(help="Check and show the configuration.", no_args_is_help=True)
@@ -14,6 +15,7 @@ app = typer.Typer(help="Check and show the configuration.", no_args_is_help=True
 def check(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """Validate varcomms.toml and summarise what it configures."""
     config = state(ctx).context().config
+    sources.check_sources(config)  # the kinds are known to their registry, not the file
     summary = {
         "file": str(config.source_file),
         "brands": sorted(config.brands),

@@ -8,7 +8,7 @@ this package registers them all.
 from __future__ import annotations
 
 from varcomms.sources import campaign, event_rss, ical, manual, rss
-from varcomms.sources.base import REGISTRY, Batch, Source, SourceEnv, register
+from varcomms.sources.base import REGISTRY, Batch, Kind, Source, SourceEnv, check_sources, register
 from varcomms.sources.collector import (
     CollectProgress,
     as_utc,
@@ -23,12 +23,14 @@ __all__ = [
     "Batch",
     "CollectProgress",
     "CollectReport",
+    "Kind",
     "Source",
     "SourceEnv",
     "SourceReport",
     "SourceStatus",
     "as_utc",
     "campaign",
+    "check_sources",
     "collect",
     "event_rss",
     "ical",

@@ -24,7 +24,7 @@ from varcomms.config import Config, SourceConfig
 from varcomms.context import Context
 from varcomms.errors import VarcommsError
 from varcomms.models import Item
-from varcomms.sources.base import Batch, SourceEnv, local_path, make_source
+from varcomms.sources.base import Batch, SourceEnv, check_sources, local_path, make_source
 from varcomms.sources.http import HttpClient, SourceDeferredError, Validators
 from varcomms.sources.report import CollectReport, SourceReport, SourceStatus
 from varcomms.sources.state import SourceState, load_states, save_state
@@ -62,6 +62,7 @@ def collect(
     problem: see each :class:`SourceReport`'s status and message.
     """
     config = ctx.config
+    check_sources(config)
     selected = select_sources(config, only)
     started = time.perf_counter()
     now = ctx.clock.now()

@@ -66,7 +66,7 @@ class FrontMatter(BaseModel):
         return [value] if isinstance(value, str) else value
 
 
-@register("manual")
+@register("manual", location="folder")
 class MarkdownFolder:
     def __init__(
         self,
