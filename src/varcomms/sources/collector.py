@@ -88,7 +88,7 @@ def collect(
             }
             for future in as_completed(futures):
                 outcome = future.result()  # _fetch never raises
-                source_report = _land(ctx, env, outcome, states.get(outcome.config.name))
+                source_report = _land_safely(ctx, env, outcome, states.get(outcome.config.name))
                 by_name[source_report.name] = source_report
                 if progress is not None:
                     progress.advance(source_report)
@@ -160,6 +160,25 @@ def _dedupe(items: list[Item]) -> tuple[list[Item], int]:
             seen.add(item.id)
             unique.append(item)
     return unique, len(items) - len(unique)
+
+
+def _land_safely(
+    ctx: Context, env: SourceEnv, outcome: _Outcome, previous: SourceState | None
+) -> SourceReport:
+    """:func:`_land`, with any surprise while storing made this source's failure: the
+    report of every other source is still printed."""
+    try:
+        return _land(ctx, env, outcome, previous)
+    except Exception as err:
+        log.exception("source %s: storing failed unexpectedly", outcome.config.name)
+        return SourceReport(
+            name=outcome.config.name,
+            kind=outcome.config.kind,
+            status=SourceStatus.FAILED,
+            seconds=outcome.seconds,
+            message=f"storing its items failed: {type(err).__name__}: {str(err)[:200]}",
+            hint="run with --verbose for the traceback and report it",
+        )
 
 
 def _land(
