@@ -128,17 +128,21 @@ class _Known:
         self.by_guid: dict[tuple[str, str], Any] = {}
         self.by_url: dict[tuple[str, str], list[Any]] = {}
         column = items_table.c
-        self._read(db, column.id, [item.id for item in batch])
-        self._read(db, column.guid, [item.guid for item in batch if item.guid])
-        self._read(
-            db, column.url, [v for item in batch if item.url for v in _url_variants(item.url)]
-        )
+        self._read(db, None, column.id, [item.id for item in batch])
+        for source in {item.source for item in batch}:
+            # With the source first, the lookups use the (source, guid/url) indexes.
+            mine = [item for item in batch if item.source == source]
+            self._read(db, source, column.guid, [item.guid for item in mine if item.guid])
+            urls = [url for item in mine if item.url for url in _url_variants(item.url)]
+            self._read(db, source, column.url, urls)
 
-    def _read(self, db: Connection, column: Any, values: list[str]) -> None:
+    def _read(self, db: Connection, source: str | None, column: Any, values: list[str]) -> None:
         unique = sorted(set(values))
         for start in range(0, len(unique), self.CHUNK):
-            chunk = unique[start : start + self.CHUNK]
-            for row in db.execute(select(items_table).where(column.in_(chunk))):
+            where = [column.in_(unique[start : start + self.CHUNK])]
+            if source is not None:
+                where.append(items_table.c.source == source)
+            for row in db.execute(select(items_table).where(*where)):
                 self.add(row)
 
     def add(self, row: Any) -> None:
