@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -112,3 +113,32 @@ def test_a_storage_error_without_a_driver_cause_is_reported() -> None:
     )
     driver = OperationalError("INSERT …", {}, Exception("database is locked"))
     assert storage_failure(driver) == "storing its items failed: database is locked"
+
+
+class _Unstorable(FeedSource):
+    """A kind whose items the pool cannot store (a value JSON cannot hold)."""
+
+    def item(self, entry: Entry, feed: ParsedFeed) -> Item:
+        made = super().item(entry, feed)
+        return replace(made, themes=(object(),))  # type: ignore[arg-type]
+
+
+def test_a_surprise_while_storing_fails_only_that_source(context: Context, tmp_path: Path) -> None:
+    register("unstorable")(_Unstorable)
+    try:
+        feed = tmp_path / "feed.xml"
+        feed.write_text(
+            '<rss version="2.0"><channel><title>t</title><item><title>Een</title>'
+            "<guid isPermaLink='false'>g1</guid></item></channel></rss>"
+        )
+        good = tmp_path / "good.xml"
+        good.write_text(feed.read_text())
+        bad = source("stuk", path=feed).model_copy(update={"kind": "unstorable"})
+        with_sources(context, bad, source("goed", path=good))
+        report = sources.collect(context)
+    finally:
+        del REGISTRY["unstorable"]
+    line = report.source("stuk")
+    assert line.status is SourceStatus.FAILED
+    assert line.message and line.message.startswith("storing its items failed: TypeError")
+    assert (report.source("goed").status, report.source("goed").new) == (SourceStatus.OK, 1)
