@@ -254,7 +254,7 @@ def normalise_entry(
     # The content's own base (xml:base, else the feed's URL) first, as feedparser would
     # resolve it; nh3 does that in its one pass (see parse_document).
     summary_html = sanitize_html(body, base_url=body_base or page)
-    summary_text = plain_text(summary_html)
+    summary_text = sanitised_text(summary_html)
     image_url, image_alt = _image(raw, page, summary_html)
     title = _title(raw) or _snippet(summary_text) or url
     if not title and not image_url:
@@ -472,6 +472,20 @@ def plain_text(fragment: str) -> str:
         return ""
     stripped = nh3.clean(fragment, tags=set(), clean_content_tags={"script", "style"})
     return " ".join(html.unescape(stripped).split())
+
+
+_INLINE_TAG = re.compile(r"</?(?:a|abbr|b|code|del|em|i|s|small|span|strong|sub|sup|u)\b[^>]*>")
+_TAG = re.compile(r"<[^>]*>")
+
+
+def sanitised_text(fragment: str) -> str:
+    """Text of HTML that :func:`sanitize_html` produced (no scripts or comments left, every
+    ``<`` in text escaped), without a second parse: inline tags join their words, other
+    tags separate them, entities are decoded."""
+    if not fragment:
+        return ""
+    text = _TAG.sub(" ", _INLINE_TAG.sub("", fragment))
+    return " ".join(html.unescape(text).split())
 
 
 def _snippet(text: str, limit: int = 80) -> str:
