@@ -345,3 +345,11 @@ def test_binary_garbage_is_escaped_in_the_reason(context: Context, tmp_path: Pat
     assert line.message is not None
     assert all(ch.isprintable() for ch in line.message), line.message
     assert "\ufffd" not in line.message
+
+
+def test_concatenated_calendars_are_one_agenda(context: Context, tmp_path: Path) -> None:
+    # Audit (info): a file with two VCALENDAR blocks was rejected as a whole.
+    two = ics(GOOD) + ics(event("tweede", "DTSTART:20220404T100000Z", title="Tweede"))
+    line = collect_ics(context, tmp_path, two)
+    assert (line.status, line.new) == (SourceStatus.OK, 2)
+    assert set(events(context)) == {"Goed", "Tweede"}

@@ -50,7 +50,7 @@ class Agenda:
         if document.not_modified:
             batch.not_modified = True
             return batch
-        calendar = parse_calendar(document, batch.warnings)
+        calendar = parse_calendar(document)
         # Relative links in descriptions point from the calendar's own page.
         self._base_url = document.base_url
         zone = self._calendar_zone(calendar, batch)
@@ -197,7 +197,7 @@ class _UnusableEventError(Exception):
     """An event that cannot be an agenda item; counted, not fatal."""
 
 
-def parse_calendar(document: Document, warnings: list[str] | None = None) -> Any:
+def parse_calendar(document: Document) -> Any:
     """The document as an icalendar component; SourceError when it is not one."""
     text = document.content.lstrip(b"\xef\xbb\xbf").lstrip()
     if text[:15].lower().startswith((b"<!doctype html", b"<html")):
@@ -208,7 +208,7 @@ def parse_calendar(document: Document, warnings: list[str] | None = None) -> Any
     if not text:
         raise SourceError(f"{document.url} is empty, not an iCalendar file")
     try:
-        return icalendar.Calendar.from_ical(_decode(text, document))
+        calendars = icalendar.Calendar.from_ical(_decode(text, document), multiple=True)
     except Exception as err:  # icalendar raises ValueError, KeyError, IndexError…
         # icalendar appends the raw bytes, binary included: keep the words, escape the rest.
         reason = printable(str(err).split(": b'", 1)[0], 200)
@@ -216,6 +216,16 @@ def parse_calendar(document: Document, warnings: list[str] | None = None) -> Any
             f"{document.url} is not a valid iCalendar file: {reason}",
             hint="check the source's url and kind",
         ) from err
+    if not calendars:
+        raise SourceError(
+            f"{document.url} is not a valid iCalendar file: it holds no VCALENDAR",
+            hint="check the source's url and kind",
+        )
+    first = calendars[0]
+    # Some exporters concatenate calendars (one per category or month): one agenda.
+    for extra in calendars[1:]:
+        first.subcomponents.extend(extra.subcomponents)
+    return first
 
 
 def _decode(content: bytes, document: Document) -> str:
