@@ -179,3 +179,29 @@ def test_a_feed_moving_host_keeps_its_items(context: Context, feed_server: FeedS
     assert len(found) == 10
     assert {item.guid for item in found} == {str(1000 + n) for n in range(1, 11)}
     assert all(item.url.startswith(feed_server.url("/nieuw/")) for item in found)
+
+
+def _chunked(data: bytes, size: int = 700) -> bytes:
+    parts = [f"{len(data[i : i + size]):x}\r\n".encode() + data[i : i + size] + b"\r\n"
+             for i in range(0, len(data), size)]  # fmt: skip
+    return b"".join(parts) + b"0\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"Transfer-Encoding: chunked\r\n\r\n" + _chunked(WORDPRESS),
+        b"Content-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + _chunked(gzip.compress(WORDPRESS)),
+        b"Connection: close\r\n\r\n" + WORDPRESS,  # no length: the body ends with the connection
+    ],
+    ids=["chunked", "chunked-gzip", "until-close"],
+)
+def test_bodies_in_every_framing_are_read_whole(
+    context: Context, feed_server: FeedServer, raw: bytes
+) -> None:
+    # The body is read a socket read at a time (for the download deadline): every way
+    # HTTP/1.1 frames a body must still come through whole.
+    url = feed_server.add("/kader/", raw=b"Content-Type: application/rss+xml\r\n" + raw)
+    report = collect_with_good_neighbour(context, feed_server, source("kader", url=url))
+    assert (report.source("kader").status, report.source("kader").new) == (SourceStatus.OK, 3)
