@@ -353,3 +353,14 @@ def test_concatenated_calendars_are_one_agenda(context: Context, tmp_path: Path)
     line = collect_ics(context, tmp_path, two)
     assert (line.status, line.new) == (SourceStatus.OK, 2)
     assert set(events(context)) == {"Goed", "Tweede"}
+
+
+def test_a_broken_exdate_is_reported_once(context: Context) -> None:
+    path = shared_path("audits", "2026-12", "repro", "empty-exdate.ics")
+    with_sources(context, source("repro", kind="ical", path=path))
+    line = sources.collect(context).source("repro")
+    assert line.warnings == ["event 'Lege EXDATE': EXDATE '' ignored: not a date"]
+    assert {i.title for i in pool.list_items(context.store, source="repro")} == {
+        "Goed",
+        "Lege EXDATE",
+    }

@@ -111,8 +111,9 @@ class Agenda:
         overridden: dict[str, set[datetime]],
         batch: Batch,
     ) -> Item:
-        for _name, problem in getattr(event, "errors", ()) or ():
-            batch.warnings.append(f"event {_summary(event) or '(untitled)'}: {problem}")
+        for name, problem in getattr(event, "errors", ()) or ():
+            if name not in ("EXDATE", "RDATE"):  # the recurrence reports those, and what it did
+                batch.warnings.append(f"event {_summary(event) or '(untitled)'}: {problem}")
         raw_start = _decoded(event, "DTSTART")
         if not isinstance(raw_start, date):
             raise _UnusableEventError("no valid DTSTART")
