@@ -352,7 +352,7 @@ def _body_html(raw: Any) -> tuple[str, str | None]:
             return content["value"], content.get("base") or None
     summary = raw.get("summary")
     if isinstance(summary, str) and summary.strip():
-        detail = raw.get("summary_detail") or next(
+        detail: Any = raw.get("summary_detail") or next(
             (c for c in contents if c.get("value") == summary), {}
         )
         base = detail.get("base") or None

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rrulestr
 
 # Occurrences walked before today; past this the series is too dense to expand (a
 # FREQ=SECONDLY since 1970). Cheap comparisons only, so a daily series since 1900 fits.
@@ -119,7 +119,7 @@ def _rule(event: Any, raw_start: date, zone: tzinfo, expansion: Expansion) -> An
         anchor = _anchor(raw_start, zone)
         rule = rrulestr(_UNTIL.sub("", text).strip(";"), dtstart=anchor)
         until = recur.get("UNTIL")
-        if until:
+        if until and isinstance(rule, rrule):  # one RRULE is one rrule, never a set
             value = until[0] if isinstance(until, list) else until
             rule = rule.replace(until=_like_anchor(value, anchor, zone))
         return rule
