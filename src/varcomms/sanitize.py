@@ -9,6 +9,7 @@ has no base URL of its own.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
 import nh3
@@ -38,8 +39,22 @@ DROP_WITH_CONTENT = frozenset({"script", "style", "iframe", "object", "embed", "
 _INVISIBLE = "".join(map(chr, range(0x21))) + "\x7f\ufeff\ufffd\u200b"
 
 
-def _absolute(base_url: str | None):  # type: ignore[no-untyped-def]
+def _pixels(value: str) -> str | None:
+    """An image's width or height as whole pixels ("600", "600px"), else None.
+
+    A percentage or "auto" says nothing about the picture's size, and render needs a
+    number to fit the image into the column (and to give Outlook its width).
+    """
+    number = value.strip().lower().removesuffix("px").strip()
+    if number.isdigit() and 0 < int(number) <= 10_000:
+        return str(int(number))
+    return None
+
+
+def _absolute(base_url: str | None) -> Callable[[str, str, str], str | None]:
     def rewrite(element: str, attribute: str, value: str) -> str | None:
+        if element == "img" and attribute in ("width", "height"):
+            return _pixels(value)
         if attribute not in ("href", "src"):
             return value
         # Invisible characters in front hide a scheme from urlsplit ("\x7fjavascript:");

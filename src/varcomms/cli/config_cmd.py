@@ -7,6 +7,7 @@ from rich.table import Table
 
 from varcomms import sources
 from varcomms.cli.state import JsonOption, print_json, state
+from varcomms.redact import mask_url
 
 app = typer.Typer(help="Check and show the configuration.", no_args_is_help=True)
 
@@ -14,7 +15,8 @@ app = typer.Typer(help="Check and show the configuration.", no_args_is_help=True
 @app.command()
 def check(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """Validate varcomms.toml and summarise what it configures."""
-    config = state(ctx).context().config
+    context = state(ctx).context()
+    config = context.config
     sources.check_sources(config)  # the kinds are known to their registry, not the file
     summary = {
         "file": str(config.source_file),
@@ -22,7 +24,7 @@ def check(ctx: typer.Context, as_json: bool = JsonOption) -> None:
         "themes": len(config.themes),
         "sources": [s.name for s in config.sources],
         "provider": config.provider.name,
-        "database": config.db_url if "@" not in config.db_url else "(set, hidden)",
+        "database": mask_url(context.db_url),
         "timezone": config.timezone,
     }
     if as_json:

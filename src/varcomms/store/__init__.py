@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from varcomms.errors import StoreError
+from varcomms.redact import mask_url
 from varcomms.store.schema import metadata
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration's revision. Every command opens the store, and comparing the
 # database's revision with this constant lets a current schema skip importing Alembic
 # (about 0.4 s). tests/test_store.py checks it against Alembic's own view of the scripts.
-HEAD_REVISION = "0011"
+HEAD_REVISION = "0010"
 
 __all__ = ["Store", "metadata"]
 
@@ -74,12 +75,23 @@ class Store:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @property
+    def shown_url(self) -> str:
+        """The URL for messages: passwords masked, in the userinfo and in the query."""
+        return mask_url(self.engine.url.render_as_string(hide_password=False))
+
     def current_revision(self) -> str | None:
         """The revision recorded in the database (None for an empty one)."""
-        with self.engine.connect() as connection:
-            if not inspect(connection).has_table("alembic_version"):
-                return None
-            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        try:
+            with self.engine.connect() as connection:
+                if not inspect(connection).has_table("alembic_version"):
+                    return None
+                return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except OperationalError as err:
+            raise StoreError(
+                f"cannot open the database {self.shown_url}: {err.orig}",
+                hint="check database_url in varcomms.toml (or VARCOMMS_DATABASE_URL)",
+            ) from err
 
     @staticmethod
     def head_revision() -> str | None:
@@ -98,8 +110,8 @@ class Store:
                 command.upgrade(_alembic_config(connection), revision)
         except OperationalError as err:
             raise StoreError(
-                f"cannot open the database {self.engine.url.render_as_string()}: {err.orig}",
-                hint="check database_url in varcomms.toml",
+                f"cannot open the database {self.shown_url}: {err.orig}",
+                hint="check database_url in varcomms.toml (or VARCOMMS_DATABASE_URL)",
             ) from err
         except SQLAlchemyError as err:
             raise StoreError(f"database migration failed: {err}") from err
