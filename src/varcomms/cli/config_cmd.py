@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from varcomms import sources
 from varcomms.cli.state import JsonOption, print_json, state
 from varcomms.redact import mask_url
 
@@ -17,7 +16,6 @@ def check(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """Validate varcomms.toml and summarise what it configures."""
     context = state(ctx).context()
     config = context.config
-    sources.check_sources(config)  # the kinds are known to their registry, not the file
     summary = {
         "file": str(config.source_file),
         "brands": sorted(config.brands),
