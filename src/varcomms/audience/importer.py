@@ -287,17 +287,20 @@ def import_csv(
     rejects_path: Path | None = None,
     progress: ProgressCallback | None = None,
     on_line: LineCallback | None = None,
+    force: bool = False,
 ) -> ImportReport:
     """Import subscribers from a CSV file; see the module docstring for the rules.
 
     ``mapping`` is "auto" (recognise the header), a built-in name (varcomms, mailchimp,
     laposta) or one configured under ``[audience.mappings]``. With ``dry_run`` nothing is
     written — not the database, not the rejects file — but the report is the same.
+    An import refuses to run while erasure hashes exist that no available key can check
+    (it could re-add an erased person); ``force`` imports anyway and says so.
     """
     path = Path(path)
     shape = inspect_csv(path)
     config = ctx.config
-    key = erasure_key(ctx)
+    key = erasure_key(ctx, strict=not force)
     importer = _Importer(ctx, f"import:{path.name}", key)
     rejects_path = rejects_path or default_rejects_path(path)
     report = ImportReport(
@@ -311,11 +314,11 @@ def import_csv(
         report.notes.append("the file is not UTF-8; it was read as Windows-1252")
     if not dry_run and rejects_path.exists():
         rejects_path.unlink()  # a stale rejects file from an earlier run would mislead
-    other_keys = foreign_hashes(ctx.store, key)
+    other_keys = foreign_hashes(ctx.store, key) if force else 0
     if other_keys:
         report.notes.append(
-            f"{other_keys} erased address(es) were hashed under another key and cannot be "
-            "recognised (was VARCOMMS_SIGNING_KEY changed?)"
+            f"--force: {other_keys} erased address(es) were hashed under a key that is not "
+            "available and could not be recognised"
         )
 
     def emit(outcome: LineOutcome) -> None:

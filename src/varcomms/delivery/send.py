@@ -172,6 +172,7 @@ def _deliver(
     # Everything that can be wrong with the setup fails here, before any message.
     provider.check(Requirements())
     signer = TokenSigner.from_secrets(ctx.secrets)
+    key = erasure_key(ctx)  # refuses while erased people could not be recognised
     provider.open()
     if on_start is not None:
         try:
@@ -216,7 +217,7 @@ def _deliver(
                 for key, rendered in variants.items()
             },
             personaliser=Personaliser(ctx.config, signer, edition_id),
-            erasure_key=erasure_key(ctx),
+            erasure_key=key,
             limiter=(
                 RateLimiter(ctx.config.delivery.rate_per_second, ctx.clock)
                 if provider.effective_capabilities.remote
