@@ -37,7 +37,7 @@ def snapshot(ctx: Context) -> dict[str, list[tuple[Any, ...]]]:
         for table in sorted(inspect(db).get_table_names()):
             rows = db.execute(text(f'SELECT * FROM "{table}"')).all()  # noqa: S608
             found[table] = sorted(
-                (tuple(json.dumps(v, default=str, sort_keys=True) for v in row) for row in rows)
+                tuple(json.dumps(v, default=str, sort_keys=True) for v in row) for row in rows
             )
     return found
 
