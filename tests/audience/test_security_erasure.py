@@ -5,6 +5,8 @@ and tests the class of bug, not only the audit's reproduction."""
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -354,3 +356,118 @@ def test_f11_subscriber_ids_are_never_reused(actx: Context, tmp_path: Path) -> N
     assert newcomer > erased_id
     with actx.store.connect() as db:
         assert db.execute(select(subscribers.c.id).where(subscribers.c.id == erased_id)).all() == []
+
+
+# -- F3: erase reaches the files the tool wrote, and names the ones it cannot --------------------
+
+PERSON = "karim.elamrani@vlaardingen.example.org"
+NAME = "Karim El Amrani"
+
+
+@pytest.fixture
+def files_ctx(actx: Context, tmp_path: Path) -> Iterator[Context]:
+    """``actx`` with its SQLite database (if SQLite) and the outbox inside ``data/``."""
+    from tests.delivery.conftest import with_settings
+    from varcomms.store import Store
+
+    data = actx.config.data_dir
+    data.mkdir(parents=True, exist_ok=True)
+    opened = None
+    if actx.store.dialect == "sqlite":
+        opened = Store.open(f"sqlite:///{data / 'varcomms.db'}")
+        actx.__dict__["store"] = opened
+    actx.secrets = Secrets({"VARCOMMS_SIGNING_KEY": SIGNING})
+    yield with_settings(
+        actx, delivery__rate_per_second=1000.0, provider__outbox__directory=data / "outbox"
+    )
+    if opened is not None:
+        opened.close()
+
+
+def holds(value: str | bytes, *needles: str) -> bool:
+    """The text holds one of the needles as a whole word or address (not inside another)."""
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+    return any(
+        re.search(rf"(?<![\w.+-]){re.escape(n)}(?!\.?[\w-])", text, re.IGNORECASE) for n in needles
+    )
+
+
+def files_holding(folder: Path, *needles: str) -> set[Path]:
+    return {p for p in folder.rglob("*") if p.is_file() and holds(p.read_bytes(), *needles)}
+
+
+def test_f3_erase_reaches_ledger_and_outbox_and_lists_what_it_cannot(
+    files_ctx: Context, tmp_path: Path
+) -> None:
+    from tests.delivery.conftest import make_variant
+    from varcomms.delivery import deliver
+    from varcomms.models import Recipient
+
+    ctx = files_ctx
+    data = ctx.config.data_dir
+    body = (
+        "email,name,first_name\n"
+        f"{PERSON},{NAME},Karim\n"
+        f"marjan.{PERSON},Marjan Neighbour,Marjan\n"
+        f"{PERSON}.uk,UK Neighbour,Uk\n"
+    )
+    audience.import_csv(ctx, write_csv(tmp_path, body))
+    # A rejects file in the audiences folder, and a CSV export in data/: beyond reach.
+    bad = ctx.config.audiences_dir / "karim-fix.csv"
+    bad.write_text(f"email,name,themes\n{PERSON},{NAME},no-such-theme\n", encoding="utf-8")
+    audience.import_csv(ctx, bad)
+    audience.export_csv(ctx.store, data / "backup-export.csv")
+    recipients = [
+        Recipient(
+            email=r.email,
+            variant="algemeen",
+            name=r.name,
+            first_name=r.first_name,
+            subscriber_id=r.id,
+        )
+        for r in (audience.get_subscriber(ctx.store, a) for a in audience_addresses(ctx))
+    ]
+    variants = {"algemeen": make_variant()}
+    deliver(ctx, edition_id="2022-02", variants=variants, recipients=recipients, dry_run=True)
+    deliver(ctx, edition_id="2022-02", variants=variants, recipients=recipients)
+    test_copy = Recipient(email=PERSON, variant="algemeen", name=NAME, first_name="Karim")
+    deliver(ctx, edition_id="2022-02", variants=variants, recipients=[test_copy], is_test=True)
+    outbox = data / "outbox"
+    assert files_holding(outbox, PERSON)  # the scan can see the messages
+    neighbours_before = files_holding(outbox, "Marjan Neighbour", "UK Neighbour")
+
+    report = erase(ctx, PERSON.upper())
+
+    assert report.subscriber and report.files_removed
+    # Nothing in the database holds the address or the name.
+    assert [(t, v) for t, v in every_value(ctx) if holds(v, PERSON, NAME)] == []
+    # Under data/ only the export still holds them, and erase said so.
+    assert files_holding(data, PERSON, NAME) == {data / "backup-export.csv"}
+    assert {Path(p) for p in report.not_reached} == {
+        data / "backup-export.csv",
+        bad,
+        ctx.config.audiences_dir / "karim-fix.rejects.csv",
+    }
+    # The neighbours' messages are all still there.
+    assert files_holding(outbox, "Marjan Neighbour", "UK Neighbour") == neighbours_before
+
+
+def audience_addresses(ctx: Context) -> list[str]:
+    with ctx.store.connect() as db:
+        return list(db.execute(select(subscribers.c.email).order_by(subscribers.c.id)).scalars())
+
+
+def test_f3_a_dry_run_keeps_no_per_recipient_files(files_ctx: Context, tmp_path: Path) -> None:
+    from tests.delivery.conftest import make_variant, people
+    from varcomms.delivery import deliver
+
+    report = deliver(
+        files_ctx,
+        edition_id="2022-02",
+        variants={"algemeen": make_variant()},
+        recipients=people(5),
+        dry_run=True,
+    )
+    assert report.sent == 5 and report.outbox is None
+    outbox = files_ctx.config.data_dir / "outbox"
+    assert [p for p in outbox.rglob("*") if p.is_file()] == []

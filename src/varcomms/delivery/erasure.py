@@ -201,7 +201,7 @@ def _files_holding(target: ErasureTarget, folders: list[Path], *, skip: Path) ->
     pattern = target.pattern
     # JSON files may spell non-ASCII with \\u escapes; the escaped forms are searched too.
     escaped = re.compile(
-        "|".join(re.escape(json.dumps(f)[1:-1]) for f in target.forms if not f.isascii()) or "$^"
+        "|".join(re.escape(json.dumps(f)[1:-1]) for f in target.forms if not f.isascii()) or "(?!)"
     )
     found: list[str] = []
     for folder in dict.fromkeys(folders):

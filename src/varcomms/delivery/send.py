@@ -11,9 +11,12 @@ from __future__ import annotations
 import logging
 import random
 import secrets
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
 
 from varcomms.audience import erasure_key
 from varcomms.context import Context
@@ -161,12 +164,15 @@ def _deliver(
                     f"`varcomms send status {edition_id}` shows how far it got",
                 )
             send_id, resumed = previous.id, True
+    discard: Path | None = None
     if provider is None:
         if dry_run:
-            directory = (
-                ctx.config.resolve(ctx.config.provider.outbox.directory) / f"dry-run-{send_id}"
-            )
-            provider = OutboxProvider(ctx, rng=rng, directory=directory)
+            # Every message is built and written as a send would, then thrown away: kept
+            # per-recipient files would be copies of personal data nobody asked for.
+            base = ctx.config.resolve(ctx.config.provider.outbox.directory)
+            base.mkdir(parents=True, exist_ok=True)
+            discard = Path(tempfile.mkdtemp(prefix=f".dry-run-{send_id}-", dir=base))
+            provider = OutboxProvider(ctx, rng=rng, directory=discard)
         else:
             provider = make_provider(ctx, rng=rng)
     # Everything that can be wrong with the setup fails here, before any message.
@@ -188,7 +194,7 @@ def _deliver(
         dry_run=dry_run,
         resumed=resumed,
     )
-    if isinstance(provider, OutboxProvider):
+    if isinstance(provider, OutboxProvider) and discard is None:
         report.outbox = provider.folder(edition_id)
     try:
         if not resumed:
@@ -252,6 +258,8 @@ def _deliver(
             ledger.set_send_status(send_id, report.status)
     finally:
         provider.close()
+        if discard is not None:
+            shutil.rmtree(discard, ignore_errors=True)
     return report
 
 
