@@ -1,6 +1,7 @@
 """``export_csv``: subscribers in the native format, the one ``import_csv`` reads back.
 
 Exporting then importing the file changes nothing; that is the round trip the tests hold.
+Cells a spreadsheet would run as a formula are written as text (see ``spreadsheet``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from varcomms.store import Store
 from .mappings import NATIVE_COLUMNS
 from .recipients import iter_records, recipient_condition
 from .segments import Segment
+from .spreadsheet import neutralise
 from .subscribers import SubscriberRecord
 
 
@@ -70,6 +72,6 @@ def _write(store: Store, stream: TextIO, condition: ColumnElement[bool]) -> int:
     writer.writerow(NATIVE_COLUMNS)
     written = 0
     for record in iter_records(store, condition):
-        writer.writerow(_row(record))
+        writer.writerow([neutralise(cell) for cell in _row(record)])
         written += 1
     return written

@@ -4,7 +4,8 @@ The rules that keep the store correct however sloppy the file:
 
 * a bad row (address, theme, organisation type, date, …) is skipped with its line
   number and written to a rejects file; it never stops the good rows around it;
-* the second occurrence of an address (in any case) is skipped as a duplicate;
+* the second occurrence of an address (in any case) is skipped as a duplicate, unless
+  it is an opt-out (unsubscribed, bounced, …): then the opt-out wins;
 * an address on the suppression list (address, domain or erased) is skipped, unless
   the row itself is an opt-out (then there is nothing to do);
 * somebody who unsubscribed, bounced or complained is never made subscribed or pending
@@ -389,6 +390,10 @@ def _import_batch(
     outcomes: dict[int, LineOutcome] = {}
     rejected: list[tuple[Record, str]] = []
     for record in batch:
+        if record.problem is not None:
+            outcomes[record.line] = LineOutcome(record.line, Outcome.SKIPPED, None, record.problem)
+            rejected.append((record, record.problem))
+            continue
         try:
             row = parser.parse(record.cells)
         except RowError as problem:
@@ -400,8 +405,14 @@ def _import_batch(
         parsed.append((record, row))
     earlier = seen.lines(list({row.email for _, row in parsed}))
     accepted: list[tuple[Record, Candidate]] = []
+    # A later row that opts the same person out wins over their earlier row: applied
+    # after the batch's first rows are written, as an import of its own would be.
+    late_opt_outs: list[tuple[Record, Candidate, int]] = []
     for record, row in parsed:
         first = earlier.get(row.email) or first_lines.get(row.email)
+        if first is not None and row.status in INACTIVE:
+            late_opt_outs.append((record, row, first))
+            continue
         if first is not None:
             reason = f"duplicate of line {first}"
             outcomes[record.line] = LineOutcome(record.line, Outcome.SKIPPED, row.email, reason)
@@ -422,6 +433,21 @@ def _import_batch(
             rejected.append((record, reason or "skipped"))
     if not dry_run:
         importer.write(db, plan)
+    if late_opt_outs:
+        emails = [row.email for _, row, _ in late_opt_outs]
+        existing = by_emails(db, emails)
+        suppressed = matching_suppressions(db, emails, importer.key)
+        plan = _Plan()
+        for record, row, first in late_opt_outs:
+            outcome, reason, changes = importer.decide(
+                row, existing.get(row.email), suppressed.get(row.email), plan
+            )
+            note = f"opt-out after line {first}: honoured"
+            outcomes[record.line] = LineOutcome(
+                record.line, outcome, row.email, reason or note, changes
+            )
+        if not dry_run:
+            importer.write(db, plan)
     seen.add(first_lines)
     for record, reason in sorted(rejected, key=lambda pair: pair[0].line):
         rejects.add(record, reason)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .csvfile import CsvShape, Record
+from .spreadsheet import neutralise
 
 
 class RejectsFile:
@@ -31,11 +32,15 @@ class RejectsFile:
         if not self.enabled:
             return
         if self._writer is None:
-            self._stream = self.path.open("w", encoding=self.shape.encoding, newline="")
+            self._stream = self.path.open(
+                "w", encoding=self.shape.encoding, errors=self.shape.errors, newline=""
+            )
             self._writer = csv.writer(self._stream, delimiter=self.shape.delimiter)
-            self._writer.writerow([*self.header, "reject_line", "reject_reason"])
+            self._writer.writerow(
+                [neutralise(c) for c in (*self.header, "reject_line", "reject_reason")]
+            )
         cells = record.cells + [""] * (len(self.header) - len(record.cells))
-        self._writer.writerow([*cells, record.line, reason])
+        self._writer.writerow([*(neutralise(c) for c in cells), record.line, neutralise(reason)])
 
     def close(self) -> None:
         if self._stream is not None:
