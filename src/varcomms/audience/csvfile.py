@@ -90,13 +90,16 @@ def _detect_encoding(path: Path) -> tuple[str, str, int]:
         utf8_bad += len(_UNDECODED.findall(decoder.decode(b"", final=True)))
         if last and not last.endswith(b"\n"):
             lines += 1
+    utf8 = "utf-8-sig" if bom else "utf-8"
     if not utf8_bad:
-        return ("utf-8-sig" if bom else "utf-8"), "strict", lines
+        return utf8, "strict", lines
+    # More valid multi-byte sequences than broken bytes: UTF-8 with a few damaged rows
+    # (Windows-1252 text almost never forms valid UTF-8 by accident).
+    if utf8_non_ascii > utf8_bad:
+        return utf8, "surrogateescape", lines
     if cp1252_ok:
         return "cp1252", "strict", lines
-    # Neither fits: valid multi-byte sequences say UTF-8 with a few broken bytes.
-    encoding = ("utf-8-sig" if bom else "utf-8") if utf8_non_ascii else "cp1252"
-    return encoding, "surrogateescape", lines
+    return "cp1252", "surrogateescape", lines
 
 
 def _detect_delimiter(header_line: str) -> str:
