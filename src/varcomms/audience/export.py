@@ -14,6 +14,7 @@ from typing import TextIO
 from sqlalchemy import true
 from sqlalchemy.sql.elements import ColumnElement
 
+from varcomms.keyfile import open_private
 from varcomms.store import Store
 
 from .mappings import NATIVE_COLUMNS
@@ -62,7 +63,7 @@ def export_csv(
     else:
         condition = segment.where() if segment is not None else true()
     if isinstance(destination, Path):
-        with destination.open("w", encoding="utf-8", newline="") as stream:
+        with open_private(destination, encoding="utf-8") as stream:
             return _write(store, stream, condition)
     return _write(store, destination, condition)
 

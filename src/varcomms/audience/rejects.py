@@ -11,6 +11,8 @@ import csv
 from pathlib import Path
 from typing import Any, TextIO
 
+from varcomms.keyfile import open_private
+
 from .csvfile import CsvShape, Record
 from .spreadsheet import neutralise
 
@@ -32,8 +34,8 @@ class RejectsFile:
         if not self.enabled:
             return
         if self._writer is None:
-            self._stream = self.path.open(
-                "w", encoding=self.shape.encoding, errors=self.shape.errors, newline=""
+            self._stream = open_private(
+                self.path, encoding=self.shape.encoding, errors=self.shape.errors
             )
             self._writer = csv.writer(self._stream, delimiter=self.shape.delimiter)
             self._writer.writerow(

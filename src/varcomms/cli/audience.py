@@ -13,6 +13,7 @@ from rich.table import Table
 from varcomms import audience
 from varcomms.cli.state import JsonOption, print_json, state
 from varcomms.errors import StateError
+from varcomms.keyfile import open_private
 from varcomms.models import is_everyone
 
 app = typer.Typer(help="Subscribers, segments, suppression and privacy.", no_args_is_help=True)
@@ -219,7 +220,8 @@ def export_person(
     cli = state(ctx)
     data = audience.export_person(cli.context(), email)
     if output is not None:
-        output.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        with open_private(output, encoding="utf-8", newline="\n") as stream:
+            stream.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         cli.stderr.print(f"Written to {output}", highlight=False)
         return
     print_json(ctx, data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -145,4 +146,7 @@ def run(
 
 
 def main() -> None:
+    # Everything the CLI writes (database, outbox, exports, rendered pages) may hold
+    # personal data: private to the account that runs it, whatever the shell's umask.
+    os.umask(0o077)
     sys.exit(run())
