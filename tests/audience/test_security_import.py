@@ -219,3 +219,27 @@ def test_f6_rejects_files_neutralise_formulas_too(actx: Context, tmp_path: Path)
     report = audience.import_csv(actx, write(tmp_path, body.encode()))
     rows = list(csv.reader(io.StringIO(report.rejects_path.read_text(encoding="utf-8"))))
     assert rows[1][1].startswith("'=")
+
+
+def test_f15_a_failed_import_leaves_no_partial_rejects_file(
+    actx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from varcomms.audience import importer
+
+    rows = "".join(f"p{n}@example.org,Naam\nkapot{n},Naam\n" for n in range(20))
+    path = write(tmp_path, f"email,name\n{rows}".encode())
+    calls = []
+    real_write = importer._Importer.write
+
+    def failing_write(self: Any, db: Any, plan: Any) -> None:
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        real_write(self, db, plan)
+
+    monkeypatch.setattr(importer._Importer, "write", failing_write)
+    actx.config.audience.__dict__["batch_size"] = 8
+    with pytest.raises(RuntimeError):
+        audience.import_csv(actx, path)
+    assert [p.name for p in tmp_path.iterdir() if "rejects" in p.name] == []
+    assert names(actx) == {}

@@ -354,8 +354,11 @@ def import_csv(
                 if progress is not None:
                     progress(reader.line, shape.lines)
             seen.close()
-        finally:
-            rejects.close()
+        except BaseException:
+            rejects.close(committed=False)
+            raise
+        db.commit()  # now, so the rejects file appears only with the rows it belongs to
+    rejects.close(committed=True)
     if rejects.count and not dry_run:
         report.rejects_path = rejects_path
     changed = report.counts[Outcome.ADDED] + report.counts[Outcome.UPDATED]
