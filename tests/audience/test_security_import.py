@@ -243,3 +243,50 @@ def test_f15_a_failed_import_leaves_no_partial_rejects_file(
         audience.import_csv(actx, path)
     assert [p.name for p in tmp_path.iterdir() if "rejects" in p.name] == []
     assert names(actx) == {}
+
+
+# -- issue 11 (U3): workbooks and other binary files given to an import --------------------------
+
+
+def test_u3_an_xlsx_workbook_is_imported_like_its_csv(actx: Context, tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["email", "name", "organisation", "consent_at"])
+    sheet.append(["ws1@example.org", "Zoë de Wit", "Gemeente\nSchiedam", datetime(2024, 3, 1, 9)])  # noqa: DTZ001
+    sheet.append(["not an address", "Fout", "X", None])
+    sheet.append([None, None, None, None])
+    sheet.append(["ws2@example.org", '=HYPERLINK("https://evil.example")', "Y", None])
+    sheet["B4"] = "=1+1"  # a formula cell counts by its value, never by its text
+    path = tmp_path / "leden.xlsx"
+    book.save(path)
+
+    report, lines = run_import(actx, path)
+
+    assert report.encoding.startswith("Excel")
+    assert lines[3].outcome == "skipped"  # the sheet's own row number
+    assert lines[5].outcome == "added"
+    first = audience.get_subscriber(actx.store, "ws1@example.org")
+    assert (first.name, first.organisation) == ("Zoë de Wit", "Gemeente Schiedam")
+    assert first.consent_at is not None and first.consent_at.year == 2024
+    assert report.rejects_path == tmp_path / "leden.rejects.csv"
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "old-style Excel"),
+        (b"PK\x03\x04" + b"\x00" * 100, "zip archive"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64, "not a CSV text file"),
+        (b"\xff\xfee\x00m\x00a\x00i\x00l\x00\n\x00", "UTF-16"),
+    ],
+)
+def test_u3_binary_files_get_a_one_line_error(
+    actx: Context, tmp_path: Path, content: bytes, says: str
+) -> None:
+    with pytest.raises(InputError) as caught:
+        audience.import_csv(actx, write(tmp_path, content, "leden.bin"))
+    assert says in str(caught.value) and "\n" not in str(caught.value)

@@ -60,6 +60,7 @@ from .suppression import (
     foreign_hashes,
 )
 from .suppression import matching as matching_suppressions
+from .workbook import file_kind, workbook_as_csv
 
 log = logging.getLogger(__name__)
 
@@ -299,7 +300,36 @@ def import_csv(
     (it could re-add an erased person); ``force`` imports anyway and says so.
     """
     path = Path(path)
-    shape = inspect_csv(path)
+    options: dict[str, Any] = {
+        "mapping": mapping,
+        "dry_run": dry_run,
+        "rejects_path": rejects_path,
+        "progress": progress,
+        "on_line": on_line,
+        "force": force,
+    }
+    if file_kind(path) == "xlsx":
+        with workbook_as_csv(path) as source:
+            report = _import_file(ctx, path, source, **options)
+            report.encoding = "Excel workbook, first sheet"
+            return report
+    return _import_file(ctx, path, path, **options)
+
+
+def _import_file(
+    ctx: Context,
+    path: Path,
+    source: Path,
+    *,
+    mapping: str,
+    dry_run: bool,
+    rejects_path: Path | None,
+    progress: ProgressCallback | None,
+    on_line: LineCallback | None,
+    force: bool,
+) -> ImportReport:
+    """Import ``source`` (a CSV file); ``path`` is what the person gave (named in reports)."""
+    shape = inspect_csv(source)
     config = ctx.config
     key = erasure_key(ctx, strict=not force)
     importer = _Importer(ctx, f"import:{path.name}", key)
@@ -329,7 +359,7 @@ def import_csv(
         if on_line is not None:
             on_line(outcome)
 
-    with open_text(path, shape) as stream, ctx.store.begin() as db:
+    with open_text(source, shape) as stream, ctx.store.begin() as db:
         if db.dialect.name == "postgresql":
             # The driver prepares repeated statements, and PostgreSQL may then reuse one
             # plan made when the table was still empty (a sequential scan) for every

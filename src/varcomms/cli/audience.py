@@ -22,7 +22,9 @@ app = typer.Typer(help="Subscribers, segments, suppression and privacy.", no_arg
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV file (comma, semicolon or tab; UTF-8).")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV file (comma, semicolon or tab) or Excel .xlsx.")
+    ],
     mapping: Annotated[
         str,
         typer.Option(
