@@ -128,14 +128,28 @@ def test_f1_cli_erase_refuses_a_fragment_before_asking(cli, project: Path, fragm
     assert run(cli, project, "export").stdout == before
 
 
-def test_f3_cli_erase_lists_the_files_it_could_not_clean(cli, project: Path) -> None:
-    run(cli, project, "import", str(project / "leden.csv"))  # writes leden.rejects.csv
-    export = project / "data" / "backup.csv"
-    run(cli, project, "export", "-o", str(export))
-    erased = run(cli, project, "erase", "j.jansen@rotterdam.nl", "--yes")
+def test_f3_cli_erase_lists_the_files_it_could_not_clean(
+    cli, project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    source = elsewhere / "leden.csv"
+    shutil.copy(project / "leden.csv", source)  # Jan is in it twice: a rejects row
+    run(cli, project, "import", str(source))  # writes leden.rejects.csv beside it
+    inside = project / "data" / "backup.csv"
+    outside = elsewhere / "export.csv"
+    person = elsewhere / "jan.json"
+    other = elsewhere / "riec.json"
+    run(cli, project, "export", "-o", str(inside))
+    run(cli, project, "export", "-o", str(outside))
+    run(cli, project, "export-person", "j.jansen@rotterdam.nl", "-o", str(person))
+    run(cli, project, "export-person", "r.mulder@riec.nl", "-o", str(other))
+    erased = run(cli, project, "erase", "j.jansen@rotterdam.nl", "--yes", "--json")
     assert erased.code == 0, erased
-    assert "Not erased" in erased.stdout and str(export) in erased.stdout
-    assert "not reached" in erased.stdout  # and it says what lies beyond its folders
+    listed = set(json.loads(erased.stdout)["not_reached"])
+    assert listed == {str(p) for p in (inside, outside, person, elsewhere / "leden.rejects.csv")}
+    shown = run(cli, project, "erase", "j.jansen@rotterdam.nl", "--yes")
+    assert "Not erased" in shown.stdout and str(outside) in shown.stdout
+    assert "not reached" in shown.stdout  # and it says what lies beyond what it knows
 
 
 def test_f9_personal_data_files_are_private(project: Path) -> None:

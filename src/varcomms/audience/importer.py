@@ -61,6 +61,7 @@ from .suppression import (
 )
 from .suppression import matching as matching_suppressions
 from .workbook import file_kind, workbook_as_csv
+from .written import remember
 
 log = logging.getLogger(__name__)
 
@@ -391,6 +392,7 @@ def _import_file(
     rejects.close(committed=True)
     if rejects.count and not dry_run:
         report.rejects_path = rejects_path
+        remember(ctx.config.data_dir, rejects_path)  # so an erasure can point at it
     changed = report.counts[Outcome.ADDED] + report.counts[Outcome.UPDATED]
     if not dry_run and changed >= ANALYZE_AFTER and ctx.store.dialect == "postgresql":
         # Fresh planner statistics, so segment queries use the indexes right away

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from varcomms import audience
+from varcomms.audience.written import remember
 from varcomms.cli.state import JsonOption, print_json, state
 from varcomms.errors import StateError
 from varcomms.keyfile import open_private
@@ -127,6 +128,8 @@ def export(
     written = audience.export_csv(
         context.store, destination, segment=chosen, recipients_only=recipients_only
     )
+    if output is not None:
+        remember(context.config.data_dir, output)  # an erasure checks it later
     cli.stderr.print(f"Exported {written} subscriber(s).", highlight=False)
 
 
@@ -220,8 +223,10 @@ def export_person(
 ) -> None:
     """Everything held about one person as JSON (right of access)."""
     cli = state(ctx)
-    data = audience.export_person(cli.context(), email)
+    context = cli.context()
+    data = audience.export_person(context, email)
     if output is not None:
+        remember(context.config.data_dir, output)
         with open_private(output, encoding="utf-8", newline="\n") as stream:
             stream.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         cli.stderr.print(f"Written to {output}", highlight=False)

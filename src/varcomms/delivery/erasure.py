@@ -30,6 +30,7 @@ from varcomms.audience import (
     scrub,
 )
 from varcomms.audience.privacy import might_hold
+from varcomms.audience.written import REGISTER, remembered
 from varcomms.context import Context
 from varcomms.delivery.providers.outbox import INDEX_NAME
 from varcomms.store.schema import deliveries, items, sends
@@ -37,7 +38,7 @@ from varcomms.store.schema import deliveries, items, sends
 log = logging.getLogger(__name__)
 
 # Files under data/ that are the tool's own state, not copies of personal data in files.
-_STATE_FILES = {"erasure.key", "demo-signing.key"}
+_STATE_FILES = {"erasure.key", "demo-signing.key", REGISTER}
 _READ_LIMIT = 64 << 20  # a larger file is listed as unchecked rather than read whole
 BEYOND_REACH = (
     "copies outside the tool's folders are not reached: rejects files written beside an "
@@ -67,9 +68,11 @@ def erase(ctx: Context, email: str) -> EraseReport:
         _checkpoint(ctx)
     outbox = ctx.config.resolve(ctx.config.provider.outbox.directory)
     erase_outbox(outbox, target, report)
-    report.not_reached.extend(
-        _files_holding(target, [ctx.config.data_dir, ctx.config.audiences_dir], skip=outbox)
-    )
+    folders = [ctx.config.data_dir, ctx.config.audiences_dir]
+    report.not_reached.extend(_files_holding(target, _files_in(folders, skip=outbox)))
+    # Exports and rejects files the tool wrote elsewhere, at the operator's request.
+    elsewhere = [p for p in remembered(ctx.config.data_dir) if not _inside(p, folders)]
+    report.not_reached.extend(_files_holding(target, elsewhere))
     if in_content:
         report.notes.append(
             f"the address appears in the text of {in_content} collected item(s); published "
@@ -196,25 +199,39 @@ def _read(path: Path) -> str | None:
         return raw.decode("latin-1")
 
 
-def _files_holding(target: ErasureTarget, folders: list[Path], *, skip: Path) -> list[str]:
-    """Files in the tool's folders (not its database) that still hold the address."""
+def _files_in(folders: list[Path], *, skip: Path) -> list[Path]:
+    """The files in the tool's folders that may hold copies (not its database or keys)."""
+    found: list[Path] = []
+    for folder in dict.fromkeys(folders):
+        if folder.is_dir():
+            found.extend(
+                path
+                for path in _files(folder)
+                if not path.is_relative_to(skip)
+                and path.name not in _STATE_FILES
+                and not _is_database(path)
+            )
+    return found
+
+
+def _inside(path: Path, folders: list[Path]) -> bool:
+    return any(path.resolve().is_relative_to(folder.resolve()) for folder in folders)
+
+
+def _files_holding(target: ErasureTarget, paths: list[Path]) -> list[str]:
+    """Which of these files still hold the address."""
     pattern = target.pattern
-    # JSON files may spell non-ASCII with \\u escapes; the escaped forms are searched too.
+    # JSON files may spell non-ASCII with \u escapes; the escaped forms are searched too.
     escaped = re.compile(
         "|".join(re.escape(json.dumps(f)[1:-1]) for f in target.forms if not f.isascii()) or "(?!)"
     )
     found: list[str] = []
-    for folder in dict.fromkeys(folders):
-        if not folder.is_dir():
-            continue
-        for path in _files(folder):
-            if path.is_relative_to(skip) or path.name in _STATE_FILES or _is_database(path):
-                continue
-            text = _read(path)
-            if text is None:
-                found.append(f"{path} (not checked: too large or unreadable)")
-            elif pattern.search(text) or escaped.search(text):
-                found.append(str(path))
+    for path in paths:
+        text = _read(path)
+        if text is None:
+            found.append(f"{path} (not checked: too large or unreadable)")
+        elif pattern.search(text) or escaped.search(text):
+            found.append(str(path))
     return found
 
 
