@@ -155,7 +155,7 @@ class _Lines:
     """
 
     def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
+        self._readline = stream.readline
         self._back: list[str] = []
         self.number = 0  # physical lines handed out so far
         self.taken: list[str] = []
@@ -165,13 +165,15 @@ class _Lines:
         return self
 
     def __next__(self) -> str:
-        line = self._back.pop() if self._back else self._stream.readline()
+        # Called once per physical line of every import: kept to the bare minimum.
+        line = self._back.pop() if self._back else self._readline()
         if not line:
             raise StopIteration
         self.number += 1
-        self.taken.append(line)
+        taken = self.taken
+        taken.append(line)
         self._chars += len(line)
-        if len(self.taken) > MAX_RECORD_LINES or self._chars > MAX_RECORD_CHARS:
+        if self._chars > MAX_RECORD_CHARS or len(taken) > MAX_RECORD_LINES:
             raise _RunawayError
         return line
 
@@ -195,6 +197,7 @@ class CsvReader:
 
     def __init__(self, stream: TextIO, shape: CsvShape, path: Path) -> None:
         self._lines = _Lines(stream)
+        self._undecodable = shape.errors != "strict"  # only then can a cell hold a bad byte
         self._delimiter = shape.delimiter
         self._reader = csv.reader(self._lines, delimiter=shape.delimiter, strict=False)
         self.path = path
@@ -231,7 +234,7 @@ class CsvReader:
                 continue
             if not any(cell.strip() for cell in cells):
                 continue  # blank lines (Excel leaves ";;;;" rows) are not records
-            yield Record(start, cells, _problem(cells))
+            yield Record(start, cells, _problem(cells, self._undecodable))
 
     def _first_line_only(self, start: int, reason: str) -> Record:
         """Report the record's first line as a bad row; read the lines after it again."""
@@ -245,17 +248,19 @@ class CsvReader:
         return Record(start, cells, reason)
 
 
-def _problem(cells: list[str]) -> str | None:
-    for cell in cells:
-        undecoded = _UNDECODED.search(cell)
-        if undecoded is not None:
-            byte = ord(undecoded.group()) - 0xDC00
-            return (
-                f"the line holds a byte (0x{byte:02X}) that is not valid text in the "
-                "file's encoding; save the file as UTF-8"
-            )
-        if len(cell) > MAX_FIELD_CHARS:
-            return f"a field is longer than {MAX_FIELD_CHARS} characters"
+def _problem(cells: list[str], undecodable: bool) -> str | None:
+    """Why a parsed record cannot be a row: a byte that is not text, a field too long."""
+    if undecodable:
+        for cell in cells:
+            found = _UNDECODED.search(cell)
+            if found is not None:
+                byte = ord(found.group()) - 0xDC00
+                return (
+                    f"the line holds a byte (0x{byte:02X}) that is not valid text in the "
+                    "file's encoding; save the file as UTF-8"
+                )
+    if sum(map(len, cells)) > MAX_FIELD_CHARS and max(map(len, cells)) > MAX_FIELD_CHARS:
+        return f"a field is longer than {MAX_FIELD_CHARS} characters"
     return None
 
 
