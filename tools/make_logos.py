@@ -2,6 +2,13 @@
 
 Run with `uv run --with pillow python tools/make_logos.py`. The real logos replace these
 in production; these stand in so previews and the demo need nothing from the network.
+
+Two things keep a logo legible in every client:
+- an opaque white plate (rounded) behind the artwork: Gmail, classic Outlook and Yahoo
+  darken emails themselves and ignore the template's dark-mode CSS, and dark artwork on
+  a transparent background would vanish into their dark background;
+- a canvas cropped tight to the plate, drawn at twice the display width (200 and 160 px
+  in the header), so the small print stays sharp and the logo sits where it is aligned.
 """
 
 from __future__ import annotations
@@ -11,6 +18,9 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 OUT = Path(__file__).resolve().parents[1] / "templates" / "brand"
+PAD = 12  # plate margin around the artwork, in image pixels (6 CSS px at 2x)
+PLATE_RADIUS = 16
+SECOND_LINE = "#333333"
 
 
 def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
@@ -24,14 +34,26 @@ def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 
 
 def logo(path: Path, mark: str, line: str, colour: str) -> None:
-    # Twice the display size (2x for sharp rendering on retina screens).
-    image = Image.new("RGBA", (400, 120), (255, 255, 255, 0))
+    """The mark in a coloured square, two lines of wordmark beside it, on a white plate
+    exactly as large as the artwork plus ``PAD``. Both logos share one scale (the same
+    height), so the header shows them at half their pixel width."""
+    first, second = line.split("|")
+    big, small = font(36), font(25)
+    probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    text_width = max(probe.textlength(first, font=big), probe.textlength(second, font=small))
+    square = 104
+    art_width = square + 16 + int(text_width) + 2
+    canvas = (art_width + 2 * PAD, square + 2 * PAD)
+    image = Image.new("RGBA", canvas, (255, 255, 255, 0))
     draw = ImageDraw.Draw(image)
-    draw.rounded_rectangle((0, 0, 120, 120), radius=18, fill=colour)
-    draw.text((60, 60), mark, font=font(44), fill="white", anchor="mm")
-    draw.text((140, 40), line.split("|")[0], font=font(30), fill=colour, anchor="lm")
-    draw.text((140, 82), line.split("|")[1], font=font(19), fill="#333333", anchor="lm")
+    draw.rounded_rectangle((0, 0, canvas[0] - 1, canvas[1] - 1), radius=PLATE_RADIUS, fill="white")
+    draw.rounded_rectangle((PAD, PAD, PAD + square, PAD + square), radius=14, fill=colour)
+    draw.text((PAD + square / 2, PAD + square / 2), mark, font=font(38), fill="white", anchor="mm")
+    left = PAD + square + 16
+    draw.text((left, PAD + 32), first, font=big, fill=colour, anchor="lm")
+    draw.text((left, PAD + 76), second, font=small, fill=SECOND_LINE, anchor="lm")
     image.save(path, optimize=True)
+    print(f"{path.name}: {canvas[0]}x{canvas[1]} px, show at {canvas[0] // 2} px wide")
 
 
 if __name__ == "__main__":

@@ -72,6 +72,9 @@ class Sender(Section):
     reply_to: str | None = None
     # Domain for Message-IDs and the mailto: List-Unsubscribe address.
     domain: str | None = None
+    # Shown in every email's footer: Dutch and EU rules for bulk mail expect the
+    # sender's postal address ("Postbus 1, 3000 AA Rotterdam").
+    postal_address: str | None = None
 
     @field_validator("from_address", "reply_to")
     @classmethod
@@ -229,6 +232,22 @@ class DeliverySettings(Section):
     test_addresses: tuple[str, ...] = ()
 
 
+class EventSettings(Section):
+    """What providers report after a send (webhooks, bounce mailboxes)."""
+
+    # Soft bounces (full mailbox, greylisting) suppress only when they repeat.
+    soft_bounce_limit: int = Field(default=3, ge=1, le=100)
+    soft_bounce_window_days: int = Field(default=30, ge=1, le=365)
+    # A signed webhook older (or further in the future) than this is refused as a replay.
+    webhook_max_age_seconds: int = Field(default=300, ge=30, le=86_400)
+    # The mailbox the SMTP relay's bounce reports arrive in (`events read-bounces --imap`);
+    # its password comes from VARCOMMS_BOUNCE_IMAP_PASSWORD.
+    bounce_imap_host: str | None = None
+    bounce_imap_port: int = Field(default=993, ge=1, le=65_535)
+    bounce_imap_username: str | None = None
+    bounce_imap_folder: str = "INBOX"
+
+
 AUDIENCE_FIELDS = (
     "email",
     "name",
@@ -331,6 +350,7 @@ class Config(Section):
     provider: ProviderSettings = ProviderSettings()
     delivery: DeliverySettings = DeliverySettings()
     audience: AudienceSettings = AudienceSettings()
+    events: EventSettings = EventSettings()
     urls: Urls
 
     @field_validator("timezone")

@@ -248,3 +248,17 @@ class Edition(_Frozen):
     @property
     def themed_sections(self) -> tuple[EditionSection, ...]:
         return tuple(section for section in self.all_sections if section.theme)
+
+
+# -- events -----------------------------------------------------------------------------
+
+
+class EventType(StrEnum):
+    """What happened to a message after it left, in one vocabulary for every provider."""
+
+    DELIVERED = "delivered"
+    BOUNCED = "bounced"  # data: {"bounce": "hard" | "soft", "code": …, "reason": …}
+    COMPLAINED = "complained"
+    UNSUBSCRIBED = "unsubscribed"
+    OPENED = "opened"
+    CLICKED = "clicked"  # data: {"url": …}

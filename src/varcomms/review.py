@@ -17,8 +17,15 @@ from varcomms.editions import Approval, EditionDocument, Finding, LintReport
 from varcomms.editions import approve as approve_signoff
 from varcomms.editions import lint_edition as lint_content
 from varcomms.render.lint import RenderFinding, lint_rendered, representative_variants
+from varcomms.render.text import html_to_text
 
 RENDER_CODE_PREFIX = "render-"
+# About a phone screen of text: a longer voorwoord pushes the first news item below two
+# screens (the "In deze nieuwsbrief" list helps, a short voorwoord helps more).
+INTRO_MAX_CHARS = 600
+INTRO_FILE = "intro.md"
+# Rules the content lint reports itself, from the edition's files: one finding, not two.
+_REPORTED_BY_CONTENT = {"preheader"}
 
 
 def rendered_checks(doc: EditionDocument, config: Config) -> Iterator[Finding]:
@@ -30,12 +37,34 @@ def rendered_checks(doc: EditionDocument, config: Config) -> Iterator[Finding]:
     edition = doc.to_edition()
     variants = representative_variants(edition)
     for found in lint_rendered(config, edition, variants):
+        if found.rule in _REPORTED_BY_CONTENT and not edition.preheader.strip():
+            continue  # "preheader-missing" says it, with the line in edition.yaml
         yield Finding(
             found.level,
             RENDER_CODE_PREFIX + found.rule,
             f"{found.message} ({_variants_note(found, len(variants))})",
             found.template,
             found.line,
+        )
+
+
+def reading_flow(doc: EditionDocument, config: Config) -> Iterator[Finding]:
+    """Warn about a voorwoord that keeps a phone reader from the news for too long."""
+    text = " ".join(html_to_text(doc.intro_html).split())
+    if len(text) > INTRO_MAX_CHARS:
+        yield Finding(
+            "warning",
+            "intro-length",
+            f"the voorwoord is {len(text)} characters (about {INTRO_MAX_CHARS} fit on a "
+            "phone screen): keep it to two or three sentences and link to the rest",
+            INTRO_FILE,
+        )
+    if not config.sender.postal_address:
+        yield Finding(
+            "warning",
+            "postal-address",
+            "the footer has no postal address: set [sender] postal_address in varcomms.toml "
+            "(Dutch and EU rules for bulk mail expect one)",
         )
 
 
@@ -55,10 +84,10 @@ def lint_edition(
         edition_id,
         check_links=check_links,
         link_timeout=link_timeout,
-        checks=(rendered_checks,),
+        checks=(rendered_checks, reading_flow),
     )
 
 
 def approve(ctx: Context, edition_id: str, role: str, by: str) -> Approval:
     """``edition approve``: a sign-off that content and render errors both block."""
-    return approve_signoff(ctx, edition_id, role, by, checks=(rendered_checks,))
+    return approve_signoff(ctx, edition_id, role, by, checks=(rendered_checks, reading_flow))

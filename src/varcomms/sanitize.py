@@ -34,8 +34,22 @@ ALLOWED_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 DROP_WITH_CONTENT = frozenset({"script", "style", "iframe", "object", "embed", "noscript", "form"})
 
 
+def _pixels(value: str) -> str | None:
+    """An image's width or height as whole pixels ("600", "600px"), else None.
+
+    A percentage or "auto" says nothing about the picture's size, and render needs a
+    number to fit the image into the column (and to give Outlook its width).
+    """
+    number = value.strip().lower().removesuffix("px").strip()
+    if number.isdigit() and 0 < int(number) <= 10_000:
+        return str(int(number))
+    return None
+
+
 def _absolute(base_url: str | None):  # type: ignore[no-untyped-def]
     def rewrite(element: str, attribute: str, value: str) -> str | None:
+        if element == "img" and attribute in ("width", "height"):
+            return _pixels(value)
         if attribute not in ("href", "src"):
             return value
         value = value.strip()

@@ -7,6 +7,7 @@ import pytest
 from varcomms.config import Config, RenderSettings
 from varcomms.models import Edition
 from varcomms.render import Finding, Variant, check_html, render_variant
+from varcomms.render.checks import check_text
 
 SETTINGS = RenderSettings()
 
@@ -24,6 +25,12 @@ GOOD = """<!doctype html><html lang="nl"><head><title>t</title>
 <img src="https://veiligheidsalliantie.nl/logo.png" alt="VAR"></a>
 <img src="https://veiligheidsalliantie.nl/lijn.png" alt="">
 <a href="%%VARCOMMS_UNSUBSCRIBE_URL%%" style="color:#1f2933;">Afmelden</a>
+<a href="%%VARCOMMS_PREFERENCES_URL%%" style="color:#1f2933;">Voorkeuren</a>
+<img src="https://veiligheidsalliantie.nl/foto.jpg" alt="Foto" width="552">
+<a href="https://veiligheidsalliantie.nl/1" style="color:#1f2933;">Lees meer</a>
+<a href="https://veiligheidsalliantie.nl/2" style="color:#1f2933;">Lees meer</a>
+<a href="https://veiligheidsalliantie.nl/3" aria-label="Lees meer: het derde bericht"
+ style="color:#1f2933;">Lees meer</a>
 <a href="mailto:a@b.nl">a@b.nl</a>
 <table><tr><th>Jaar</th></tr><tr><td>2022</td></tr></table>
 </td></tr></table></body></html>"""
@@ -105,9 +112,45 @@ def test_rendered_sample_passes(config: Config, edition: Edition, cyber: Variant
                 "",
             ),
             "preheader",
-            "error",
+            "warning",
         ),
         (("text-decoration:underline;", "text-decoration:none;"), "colour-only", "warning"),
+        # R4: an email without a visible unsubscribe link is blocked; preferences warn.
+        (
+            ('<a href="%%VARCOMMS_UNSUBSCRIBE_URL%%"', '<a href="https://x.nl/uit"'),
+            "unsubscribe",
+            "error",
+        ),
+        (
+            (
+                '<a href="%%VARCOMMS_UNSUBSCRIBE_URL%%" style="',
+                '<a href="%%VARCOMMS_UNSUBSCRIBE_URL%%" style="display:none;',
+            ),
+            "unsubscribe",
+            "error",
+        ),
+        (
+            ('<a href="%%VARCOMMS_PREFERENCES_URL%%"', '<a href="https://x.nl/v"'),
+            "preferences",
+            "warning",
+        ),
+        # U2: an image wider than the 552 px column, in the email or in Outlook's HTML.
+        (('alt="Foto" width="552"', 'alt="Foto" width="600"'), "image-width", "error"),
+        (
+            (
+                "<![endif]-->\n</head>",
+                '<img src="https://x.nl/a.png" alt="" width="640"><![endif]-->\n</head>',
+            ),
+            "image-width",
+            "error",
+        ),
+        # R1: three links named "Lees meer" (the third's aria-label names it otherwise).
+        (('aria-label="Lees meer: het derde bericht"', ""), "link-purpose", "warning"),
+        (
+            ('aria-label="Lees meer: het derde bericht"', 'title="Het derde bericht"'),
+            "link-purpose",
+            "warning",
+        ),
     ],
 )
 def test_each_rule_catches_its_problem(change: tuple[str, str], rule: str, level: str) -> None:
@@ -132,7 +175,7 @@ def test_hidden_text_and_buttons_are_judged_fairly() -> None:
     hidden = '<div style="display:none;"><p style="color:#fefefe;">verborgen</p></div>'
     button = (
         '<a href="https://x.nl/" style="background:#004b87;color:#ffffff;text-decoration:none;">'
-        "Lees meer</a>"
+        "Lees meer over de campagne</a>"
     )
     assert (
         rules(
@@ -164,3 +207,16 @@ def test_findings_read_well() -> None:
     assert str(finding) == (
         "error [alt-text] image https://veiligheidsalliantie.nl/logo.png has no alt attribute"
     )
+
+
+def test_the_text_part_needs_the_unsubscribe_link() -> None:
+    text = "Afmelden: %%VARCOMMS_UNSUBSCRIBE_URL%%\nVoorkeuren: %%VARCOMMS_PREFERENCES_URL%%\n"
+    assert check_text(text) == []
+    found = {
+        (f.rule, f.level) for f in check_text(text.replace("%%VARCOMMS_UNSUBSCRIBE_URL%%", ""))
+    }
+    assert found == {("unsubscribe", "error")}
+    found = {
+        (f.rule, f.level) for f in check_text(text.replace("%%VARCOMMS_PREFERENCES_URL%%", ""))
+    }
+    assert found == {("preferences", "warning")}

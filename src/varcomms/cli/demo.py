@@ -53,6 +53,7 @@ def _as_dict(report: DemoReport) -> dict[str, object]:
         "collected": report.collected.to_dict(),
         "edition": {"id": report.edition.id, "status": report.edition.status.value},
         "render": {r.variant.key: str(r.html_path) for r in report.rendered.variants},
+        "open": {r.variant.key: str(r.web_path) for r in report.rendered.variants},
         "imported": report.imported.to_dict(),
         "sent_now": report.sent.sent if report.sent else 0,
         "ledger": report.ledger,
@@ -67,7 +68,7 @@ def _print_summary(out, report: DemoReport) -> None:  # type: ignore[no-untyped-
     edition = report.edition
     table = Table(title=f"varcomms demo — edition {edition.id}", show_header=False)
     table.add_column(style="bold")
-    table.add_column()
+    table.add_column(overflow="fold")  # paths stay whole (folded), never cut off with "…"
     table.add_row(
         "collected",
         f"{len(collected.sources)} sources: {totals[0]} new, {totals[1]} updated items",
@@ -91,7 +92,9 @@ def _print_summary(out, report: DemoReport) -> None:  # type: ignore[no-untyped-
     )
     table.add_row("mail", f"{report.outbox} (one .eml per recipient, plus index)")
     for rendered in report.rendered.variants:
-        table.add_row(f"open ({rendered.variant.key})", rendered.html_path.as_uri())
+        # The web version: the email as a reader sees it, with the general links filled in
+        # (the .html beside it still holds the %%VARCOMMS_…%% placeholders delivery fills).
+        table.add_row(f"open ({rendered.variant.key})", rendered.web_path.as_uri())
     table.add_row("time", f"{report.seconds:.1f} s")
     out.print(table)
     if report.sent is None:

@@ -34,6 +34,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "preview": ("render", "preview_command"),
     "audience": ("audience", "app"),
     "send": ("send", "app"),
+    "events": ("events", "app"),
+    "report": ("report", "report"),
+    "archive": ("archive", "app"),
     "demo": ("demo", "demo"),
 }
 

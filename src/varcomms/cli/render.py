@@ -126,6 +126,9 @@ def preview_command(
     out: Annotated[
         Path | None, typer.Option("--out", help="Screenshot folder (default: out/<ID>).")
     ] = None,
+    dark: Annotated[
+        bool, typer.Option("--dark", help="With --screenshot: dark-mode PNGs too (-dark.png).")
+    ] = False,
 ) -> None:
     """Serve an edition on localhost and re-render on every change (or take screenshots)."""
     from varcomms.render.preview import PreviewServer, preview_state
@@ -137,11 +140,19 @@ def preview_command(
 
         edition = _load(config, edition_id)
         variants = select_variants(edition, variant or ())
-        paths = write_screenshots(
-            config, edition, variants, out or default_out_dir(config, edition.id)
+        shots = write_screenshots(
+            config, edition, variants, out or default_out_dir(config, edition.id), dark=dark
         )
-        for path in paths:
-            cli.stdout.print(str(path), highlight=False)
+        for path in shots.paths:
+            cli.stdout.print(escape(str(path)), highlight=False)
+        if shots.overflows:
+            for line in shots.overflows:
+                cli.stdout.print(f"[red]{escape(line)}[/red]", highlight=False)
+            raise VarcommsError(
+                f"the layout is wider than the screen in {len(shots.overflows)} screenshot(s)",
+                hint="an image or table wider than the 552 px column; "
+                "`varcomms render` names images with a width attribute that is too wide",
+            )
         return
     preview = preview_state(config, edition_id, lambda: _load(config, edition_id), variant or ())
     server = PreviewServer(preview, port=port)

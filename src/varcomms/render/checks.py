@@ -17,6 +17,7 @@ from typing import Literal
 from varcomms.config import RenderSettings
 from varcomms.models import PERSONAL_FIELDS
 from varcomms.render.colours import Rgb, contrast, first_colour, hex_of, parse_colour
+from varcomms.render.images import COLUMN_WIDTH
 
 Level = Literal["error", "warning"]
 MIN_CONTRAST = 4.5
@@ -37,6 +38,19 @@ FORBIDDEN = {
     "embed": "embedded objects are blocked by mail clients",
 }
 PERSONAL = frozenset(PERSONAL_FIELDS.values())
+UNSUBSCRIBE = PERSONAL_FIELDS["unsubscribe_url"]
+PREFERENCES = PERSONAL_FIELDS["preferences_url"]
+# Link texts that say nothing about where a link goes. One is fine; three that sound the
+# same are a list of identical links to a screen-reader user (WCAG 2.4.4).
+GENERIC_LINK_TEXTS = frozenset(
+    {
+        "lees meer", "lees verder", "verder lezen", "meer", "meer informatie", "meer info",
+        "klik hier", "hier", "bekijk", "bekijk hier", "link", "download", "zet in agenda",
+        "read more", "more", "click here", "here", "learn more",
+    }
+)  # fmt: skip
+GENERIC_LIMIT = 3
+_NAME_TRIM = " \t\n.:…»›>→-"
 # Tags and attributes a rule looks at; any other tag only passes on what it inherits.
 _SPECIAL = frozenset(
     {"html", "body", "meta", "link", "img", "a", "table", "th", "caption", "style"}
@@ -61,6 +75,7 @@ _NO_ATTRS: dict[str, str] = {}
 # Outlook-only HTML inside conditional comments: only what a rule needs is looked for.
 _OUTLOOK_TABLE = re.compile(r"<table\b(?![^>]*\brole=\"presentation\")[^>]*>", re.IGNORECASE)
 _OUTLOOK_IMG = re.compile(r"<img\b(?![^>]*\balt=)[^>]*>", re.IGNORECASE)
+_OUTLOOK_IMG_WIDTH = re.compile(r"<img\b[^>]*\bwidth=\"(\d+)", re.IGNORECASE)
 _OUTLOOK_URL = re.compile(r"\b(href|src|background)=\"([^\"]*)\"", re.IGNORECASE)
 
 
@@ -84,6 +99,8 @@ class _Element:
     hidden: bool
     # for links
     href: str | None = None
+    label: str | None = None  # aria-label (the name), or a title (the name if no text)
+    labelled: bool = False  # the label is an aria-label
     name_parts: list[str] = field(default_factory=list)
     plain_link: bool = False  # a link that looks like text, told apart only by colour
     # for tables
@@ -148,8 +165,9 @@ def _snippet(text: str) -> str:
 
 
 class _Checker:
-    def __init__(self, settings: RenderSettings) -> None:
+    def __init__(self, settings: RenderSettings, *, email: bool = True) -> None:
         self.settings = settings
+        self.email = email
         self.findings: list[Finding] = []
         self._seen: set[tuple[str, str]] = set()
         self.headings: list[tuple[int, str]] = []
@@ -160,6 +178,9 @@ class _Checker:
         self.lang: str | None = None
         self.in_body = False
         self.first_body_text: bool | None = None  # hidden? for the first text in <body>
+        self.personal_links: set[str] = set()  # unsubscribe/preferences hrefs a reader sees
+        self.links_open = 0
+        self.generic_names: dict[str, int] = {}
 
     def add(self, level: Level, rule: str, message: str) -> None:
         key = (rule, message)
@@ -307,10 +328,13 @@ class _Checker:
         hidden = parent.hidden or style.get("display") == "none" or "mso-hide" in style
         element = _Element(tag, colour, background, hidden)
         if tag == "a":
+            self.links_open += 1
             element.href = attrs.get("href")
-            label = attrs.get("aria-label") or attrs.get("title")
-            if label:
-                element.name_parts.append(label)
+            if element.href in PERSONAL and not hidden:
+                self.personal_links.add(element.href)
+            # aria-label is the name; a title only stands in when there is no text.
+            element.label = attrs.get("aria-label") or attrs.get("title") or None
+            element.labelled = bool(attrs.get("aria-label"))
             decoration = style.get("text-decoration", "")
             has_box = "background" in style or "background-color" in style
             element.plain_link = "none" in decoration and not has_box
@@ -336,7 +360,16 @@ class _Checker:
     def closed(self, element: _Element) -> None:
         tag = element.tag
         if tag == "a":
+            self.links_open -= 1
             name = " ".join(" ".join(element.name_parts).split())
+            if element.label and (element.labelled or not name):
+                name = " ".join(element.label.split())
+            elif element.href and not element.hidden:
+                key = name.lower().strip(_NAME_TRIM)
+                if key in GENERIC_LINK_TEXTS:
+                    self.generic_names[name.strip(_NAME_TRIM)] = (
+                        self.generic_names.get(name.strip(_NAME_TRIM), 0) + 1
+                    )
             if element.href and not name:
                 self.add(
                     "error",
@@ -364,10 +397,16 @@ class _Checker:
     def text(self, raw: str, stack: list[_Element]) -> None:
         if not raw or raw.isspace():
             return
+        element = stack[-1]
+        if element.hidden and self.heading_text is None and not self.links_open:
+            # Hidden text outside links and headings (the preheader and its filler of
+            # entities) matters only as "the first text is hidden": no need to decode it.
+            if self.in_body and self.first_body_text is None:
+                self.first_body_text = True
+            return
         text = html_lib.unescape(raw).replace("\xa0", " ").strip()
         if not text:
             return
-        element = stack[-1]
         if self.in_body and self.first_body_text is None:
             self.first_body_text = element.hidden
         if self.heading_text is not None:
@@ -393,6 +432,7 @@ class _Checker:
 
     def image(self, attrs: dict[str, str], stack: list[_Element]) -> None:
         src = attrs.get("src", "")
+        self.image_width(attrs.get("width", ""), src)
         if "alt" not in attrs:
             self.add("error", "alt-text", f"image {src} has no alt attribute")
             return
@@ -402,6 +442,18 @@ class _Checker:
                 if alt:
                     element.name_parts.append(alt)
                 break
+
+    def image_width(self, width: str, src: str) -> None:
+        """An image wider than the column pushes the layout sideways (Outlook uses the
+        attribute as is; a phone scrolls)."""
+        width = width.strip().lower().removesuffix("px")
+        if width.isdigit() and int(width) > COLUMN_WIDTH:
+            shown = src if len(src) < 80 else src[:77] + "…"
+            self.add(
+                "error",
+                "image-width",
+                f'image {shown} has width="{width}", wider than the {COLUMN_WIDTH} px column',
+            )
 
     def urls(self, tag: str, attrs: dict[str, str]) -> None:
         for name in ("href", "src", "background"):
@@ -428,6 +480,8 @@ class _Checker:
             self.add("error", "table-role", 'Outlook layout table without role="presentation"')
         for image in _OUTLOOK_IMG.finditer(html):
             self.add("error", "alt-text", f"Outlook image has no alt: {_snippet(image.group(0))}")
+        for width in _OUTLOOK_IMG_WIDTH.finditer(html):
+            self.image_width(width.group(1), "in Outlook-only HTML")
         for match in _OUTLOOK_URL.finditer(html):
             self.urls("", {match.group(1).lower(): html_lib.unescape(match.group(2))})
 
@@ -439,11 +493,33 @@ class _Checker:
         elif not self.lang.lower().startswith("nl"):
             self.add("error", "lang", f'<html lang="{self.lang}">, expected "nl"')
         if self.first_body_text is not True:
+            # A warning, as in the content lint: the email works, its inbox line is worse.
             self.add(
-                "error",
+                "warning",
                 "preheader",
                 "no preheader: the inbox shows the first text of the email instead",
             )
+        if self.email and UNSUBSCRIBE not in self.personal_links:
+            self.add(
+                "error",
+                "unsubscribe",
+                f'no visible unsubscribe link (href="{UNSUBSCRIBE}"): every newsletter '
+                "must let the reader unsubscribe",
+            )
+        if self.email and PREFERENCES not in self.personal_links:
+            self.add(
+                "warning",
+                "preferences",
+                f'no link to the reader\'s preferences (href="{PREFERENCES}")',
+            )
+        for name, count in self.generic_names.items():
+            if count >= GENERIC_LIMIT:
+                self.add(
+                    "warning",
+                    "link-purpose",
+                    f"{count} links say {name!r}: a screen reader lists them as identical; "
+                    "say where each goes in its text or an aria-label",
+                )
         schemes = [m for m in self.metas if m.get("name", "").lower() == "color-scheme"]
         if not schemes or "dark" not in schemes[0].get("content", ""):
             self.add(
@@ -478,9 +554,32 @@ class _Checker:
             previous = level
 
 
-def check_html(html: str, settings: RenderSettings) -> list[Finding]:
-    """Every quality finding for one rendered email, errors and warnings, in order found."""
-    return _Checker(settings).run(html)
+def check_html(html: str, settings: RenderSettings, *, email: bool = True) -> list[Finding]:
+    """Every quality finding for one rendered email, errors and warnings, in order found.
+
+    ``email=False`` checks a web page made of it (the archive copy), which links to the
+    general unsubscribe page instead of carrying the reader's own link.
+    """
+    return _Checker(settings, email=email).run(html)
+
+
+def check_text(text: str) -> list[Finding]:
+    """The plain-text part: some clients show only this, so it needs the unsubscribe
+    link too (and, less strictly, the preferences link)."""
+    findings: list[Finding] = []
+    if UNSUBSCRIBE not in text:
+        findings.append(
+            Finding(
+                "error", "unsubscribe", f"the text part has no unsubscribe link ({UNSUBSCRIBE})"
+            )
+        )
+    if PREFERENCES not in text:
+        findings.append(
+            Finding(
+                "warning", "preferences", f"the text part has no preferences link ({PREFERENCES})"
+            )
+        )
+    return findings
 
 
 def errors(findings: list[Finding]) -> list[Finding]:

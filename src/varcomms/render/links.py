@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from markupsafe import Markup, escape
 
 from varcomms.config import Config
+from varcomms.render.images import COLUMN_WIDTH, fit_images
 
 _PLACEHOLDER_MARK = "%%VARCOMMS_"
 _ANCHOR = re.compile(r"<a\b([^>]*)>", re.IGNORECASE)
@@ -73,8 +74,16 @@ def _utm_suffix(source: str, medium: str, campaign: str, content: str | None) ->
     return urlencode(pairs)
 
 
-def style_fragment(html: str, tracker: Tracker, *, content: str, link_color: str) -> Markup:
-    """Sanitised item HTML made fit for email: tagged links with inline styles.
+def style_fragment(
+    html: str,
+    tracker: Tracker,
+    *,
+    content: str,
+    link_color: str,
+    image_width: int = COLUMN_WIDTH,
+) -> Markup:
+    """Sanitised item HTML made fit for email: tagged links with inline styles, images
+    no wider than ``image_width`` (the column they sit in).
 
     The HTML has passed the sanitiser, so attributes are double-quoted and there is no
     ``style`` attribute yet. Inline styles matter because several clients drop the
@@ -94,7 +103,7 @@ def style_fragment(html: str, tracker: Tracker, *, content: str, link_color: str
         style = f"color:{link_color};text-decoration:underline;"
         return f'<a{attributes} style="{style}">'
 
-    styled = _ANCHOR.sub(anchor, html)
+    styled = _ANCHOR.sub(anchor, fit_images(html, image_width))
     styled = _PARAGRAPH.sub(lambda m: f'<{m.group(1)} style="margin:0 0 12px 0;">', styled)
     return Markup(styled)  # noqa: S704 - input is sanitised HTML; we only add attributes
 

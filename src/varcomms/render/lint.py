@@ -14,7 +14,7 @@ from pathlib import Path
 from varcomms.config import Config
 from varcomms.errors import InputError
 from varcomms.models import Edition
-from varcomms.render.checks import Level, check_html
+from varcomms.render.checks import Level, check_html, check_text
 from varcomms.render.environment import PACKAGED_TEMPLATES, forget_templates
 from varcomms.render.pipeline import email_html, mjml_document, strip_marks, text_part
 from varcomms.render.variants import Variant, variant_for
@@ -84,7 +84,7 @@ def _findings(
     try:
         name, document, context = mjml_document(config, edition, variant)
         html = strip_marks(email_html(config, name, document, context))
-        text_part(config, edition, context)  # its template errors count too
+        text = text_part(config, edition, context)  # its template errors count too
     except InputError as err:
         template = _template_name(config, err.path) if err.path is not None else None
         message = err.message
@@ -94,7 +94,7 @@ def _findings(
         return [("error", "template", message, template, err.line)]
     return [
         (finding.level, finding.rule, finding.message, None, None)
-        for finding in check_html(html, config.render)
+        for finding in (*check_html(html, config.render), *check_text(text))
     ]
 
 

@@ -50,6 +50,19 @@ PARENTS = {
     "mj-table": {"mj-column", "mj-hero", "mj-attributes"},
 }
 
+# Attributes mjml-python 1.4 leaves out of the HTML without a word (Node mjml keeps
+# them). A screen reader never hears a title or aria-label written on mj-button, so a
+# link's name must be its text; tests/render/test_mjml.py checks this list against
+# mjml-python itself.
+DROPPED_ATTRIBUTES = {
+    "mj-button": ("title", "aria-label"),
+    "mj-image": ("aria-label", "sizes"),
+}
+_DROPPED = {
+    tag: re.compile(r"(?:^|\s)(" + "|".join(names) + r")\s*=")
+    for tag, names in DROPPED_ATTRIBUTES.items()
+}
+
 # Attribute values cannot hold a raw ">": the templates escape every value they insert.
 _TOKEN = re.compile(
     r"<!--(?:@(?P<mark>[^>]*?)|.*?)-->"
@@ -151,6 +164,18 @@ def _check_tag(tag: str, parent: str | None, attrs: str) -> list[tuple[str, str 
                 'write <mjml lang="nl">',
             )
         )
+    dropped = _DROPPED.get(tag)
+    if dropped is not None:
+        for match in dropped.finditer(attrs):
+            problems.append(
+                (
+                    f"<{tag} {match.group(1)}=…>: mjml-python drops this attribute",
+                    "say where the link goes in its text (or write the link by hand in "
+                    "mj-text with aria-label)"
+                    if tag == "mj-button"
+                    else "mjml-python leaves it out of the HTML; use alt for the description",
+                )
+            )
     if "padding" not in attrs and "inline" not in attrs:
         return problems
     for match in _ATTR.finditer(attrs):

@@ -13,7 +13,7 @@ from markupsafe import escape
 from varcomms.config import Config
 from varcomms.errors import InputError
 from varcomms.models import Edition, RenderedEmail
-from varcomms.render.checks import Finding, check_html
+from varcomms.render.checks import Finding, check_html, check_text
 from varcomms.render.compile import compile_mjml, render_template
 from varcomms.render.text import tidy
 from varcomms.render.variants import Variant, variants_of
@@ -122,14 +122,15 @@ def _render(config: Config, edition: Edition, variant: Variant) -> _Rendered:
     name, document, context = mjml_document(config, edition, variant)
     marked = email_html(config, name, document, context)
     html = strip_marks(marked)
-    findings = tuple(check_html(html, config.render))
+    text = text_part(config, edition, context)
+    findings = (*check_html(html, config.render), *check_text(text))
     email = RenderedEmail(
         edition_id=edition.id,
         variant=variant.key,
         subject=edition.subject,
         preheader=edition.preheader,
         html=html,
-        text=text_part(config, edition, context),
+        text=text,
         web_html=web_version(config, edition.id, marked),
         warnings=tuple(str(finding) for finding in findings),
     )

@@ -53,8 +53,9 @@ class PageReport:
     scroll_width: int
     client_width: int
     images: list[dict[str, Any]]
-    texts: list[dict[str, str]]  # visible text: computed colour and background
+    texts: list[dict[str, Any]]  # visible text: computed colour, background, font size
     path: Path | None
+    dark: bool = False
 
     @property
     def scrolls_horizontally(self) -> bool:
@@ -100,54 +101,75 @@ def _router(assets: Mapping[str, Path]) -> Callable[[Any], None]:
     return handle
 
 
-def capture(
-    chromium: Any,
-    html: str,
-    *,
-    width: int,
-    assets: Mapping[str, Path],
-    path: Path | None = None,
-    dark: bool = False,
-) -> PageReport:
-    """Load ``html`` at ``width`` CSS pixels; write a full-page PNG to ``path``."""
-    context = chromium.new_context(
-        viewport={"width": width, "height": 900},
-        device_scale_factor=1,
-        color_scheme="dark" if dark else "light",
-    )
-    try:
-        page = context.new_page()
-        page.route("**/*", _router(assets))
-        page.route(PAGE_URL, lambda route: route.fulfill(body=html, content_type="text/html"))
+_METRICS = """() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    clientWidth: document.documentElement.clientWidth,
+    texts: Array.from(document.querySelectorAll('h1,h2,h3,p,li,a,span,td'))
+      .filter(el => el.offsetParent !== null && el.innerText.trim() !== ''
+                    && el.getBoundingClientRect().height > 2
+                    && (el.tagName !== 'TD' || Array.from(el.childNodes).some(
+                          n => n.nodeType === 3 && n.textContent.trim() !== '')))
+      .map(el => {
+        let node = el, background = 'rgba(0, 0, 0, 0)';
+        while (node && node.nodeType === 1) {
+          const bg = getComputedStyle(node).backgroundColor;
+          if (bg && !bg.endsWith(', 0)') && bg !== 'transparent') {
+            background = bg; break;
+          }
+          node = node.parentElement;
+        }
+        const style = getComputedStyle(el);
+        return {text: el.innerText.trim().slice(0, 40), color: style.color, background,
+                fontSize: parseFloat(style.fontSize), tag: el.tagName.toLowerCase()};
+      }),
+    images: Array.from(document.images).map(img => {
+        const box = img.getBoundingClientRect();
+        return {src: img.getAttribute('src'), alt: img.alt,
+                complete: img.complete, naturalWidth: img.naturalWidth,
+                left: box.left, right: box.right, width: box.width,
+                height: box.height};
+    }),
+})"""
+
+
+class Camera:
+    """One Chromium for many shots: a page per colour scheme, opened on first use.
+
+    Opening a browser context costs more than loading an email into a page that is
+    already there, so every variant and width of a ``preview --screenshot`` run goes
+    through the same page (``set_viewport_size`` between widths).
+    """
+
+    def __init__(self, chromium: Any, assets: Mapping[str, Path]) -> None:
+        self.chromium = chromium
+        self.assets = assets
+        self._pages: dict[bool, tuple[Any, Any]] = {}
+        self._html = ""
+
+    def _page(self, dark: bool) -> Any:
+        if dark not in self._pages:
+            context = self.chromium.new_context(
+                viewport={"width": WIDTHS[0], "height": 900},
+                device_scale_factor=1,
+                color_scheme="dark" if dark else "light",
+            )
+            page = context.new_page()
+            page.route("**/*", _router(self.assets))
+            page.route(
+                PAGE_URL, lambda route: route.fulfill(body=self._html, content_type="text/html")
+            )
+            self._pages[dark] = (context, page)
+        return self._pages[dark][1]
+
+    def shoot(
+        self, html: str, *, width: int, path: Path | None = None, dark: bool = False
+    ) -> PageReport:
+        """Load ``html`` at ``width`` CSS pixels, measure it; a full-page PNG to ``path``."""
+        page = self._page(dark)
+        self._html = html
+        page.set_viewport_size({"width": width, "height": 900})
         page.goto(PAGE_URL, wait_until="load")
-        metrics = page.evaluate(
-            """() => ({
-                scrollWidth: document.documentElement.scrollWidth,
-                clientWidth: document.documentElement.clientWidth,
-                texts: Array.from(document.querySelectorAll('h1,h2,h3,p,li,a,span'))
-                  .filter(el => el.offsetParent !== null && el.innerText.trim() !== ''
-                                && el.getBoundingClientRect().height > 2)
-                  .map(el => {
-                    let node = el, background = 'rgba(0, 0, 0, 0)';
-                    while (node && node.nodeType === 1) {
-                      const bg = getComputedStyle(node).backgroundColor;
-                      if (bg && !bg.endsWith(', 0)') && bg !== 'transparent') {
-                        background = bg; break;
-                      }
-                      node = node.parentElement;
-                    }
-                    return {text: el.innerText.trim().slice(0, 40),
-                            color: getComputedStyle(el).color, background};
-                  }),
-                images: Array.from(document.images).map(img => {
-                    const box = img.getBoundingClientRect();
-                    return {src: img.getAttribute('src'), alt: img.alt,
-                            complete: img.complete, naturalWidth: img.naturalWidth,
-                            left: box.left, right: box.right, width: box.width,
-                            height: box.height};
-                }),
-            })"""
-        )
+        metrics = page.evaluate(_METRICS)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(path), full_page=True)
@@ -158,9 +180,30 @@ def capture(
             images=metrics["images"],
             texts=metrics["texts"],
             path=path,
+            dark=dark,
         )
+
+    def close(self) -> None:
+        for context, _ in self._pages.values():
+            context.close()
+        self._pages.clear()
+
+
+def capture(
+    chromium: Any,
+    html: str,
+    *,
+    width: int,
+    assets: Mapping[str, Path],
+    path: Path | None = None,
+    dark: bool = False,
+) -> PageReport:
+    """Load ``html`` at ``width`` CSS pixels; write a full-page PNG to ``path``."""
+    camera = Camera(chromium, assets)
+    try:
+        return camera.shoot(html, width=width, path=path, dark=dark)
     finally:
-        context.close()
+        camera.close()
 
 
 def screenshot_files(
@@ -174,11 +217,31 @@ def screenshot_files(
 ) -> list[PageReport]:
     """PNG screenshots ``<stem>-<width>.png`` of one email, one per width."""
     with browser(executable) as chromium:
+        camera = Camera(chromium, assets)
+        try:
+            return [
+                camera.shoot(html, width=width, path=out_dir / f"{stem}-{width}.png")
+                for width in widths
+            ]
+        finally:
+            camera.close()
+
+
+@dataclass(frozen=True, slots=True)
+class Screenshots:
+    """What ``preview --screenshot`` wrote, and where the layout breaks."""
+
+    paths: list[Path]
+    reports: list[tuple[str, PageReport]]  # (variant key, report), one per PNG
+
+    @property
+    def overflows(self) -> list[str]:
+        """One line per page wider than its viewport: a reader would scroll sideways."""
         return [
-            capture(
-                chromium, html, width=width, assets=assets, path=out_dir / f"{stem}-{width}.png"
-            )
-            for width in widths
+            f"{key} at {report.width} px{' (dark)' if report.dark else ''}: the email is "
+            f"{report.scroll_width} px wide and scrolls sideways"
+            for key, report in self.reports
+            if report.scrolls_horizontally
         ]
 
 
@@ -189,18 +252,29 @@ def write_screenshots(
     out_dir: Path,
     *,
     widths: tuple[int, ...] = WIDTHS,
-) -> list[Path]:
-    """Render each variant and write ``<key>-600.png`` and ``<key>-375.png``."""
+    dark: bool = False,
+) -> Screenshots:
+    """Render each variant and write ``<key>-600.png`` and ``<key>-375.png`` (with
+    ``dark``, also ``<key>-<width>-dark.png``), measuring each page's width as Chromium
+    lays it out. One browser and one page serve every variant and width."""
     from varcomms.render.pipeline import render_variant
     from varcomms.render.preview import local_logos, preview_html
 
-    assets = local_logos(config)
+    schemes = (False, True) if dark else (False,)
     paths: list[Path] = []
+    reports: list[tuple[str, PageReport]] = []
     with browser() as chromium:
-        for variant in variants:
-            page = preview_html(config, render_variant(config, edition, variant))
-            for width in widths:
-                path = out_dir / f"{variant.key}-{width}.png"
-                capture(chromium, page, width=width, assets=assets, path=path)
-                paths.append(path)
-    return paths
+        camera = Camera(chromium, local_logos(config))
+        try:
+            for variant in variants:
+                page = preview_html(config, render_variant(config, edition, variant))
+                for scheme in schemes:
+                    for width in widths:
+                        suffix = "-dark" if scheme else ""
+                        path = out_dir / f"{variant.key}-{width}{suffix}.png"
+                        report = camera.shoot(page, width=width, path=path, dark=scheme)
+                        paths.append(path)
+                        reports.append((variant.key, report))
+        finally:
+            camera.close()
+    return Screenshots(paths, reports)

@@ -16,11 +16,18 @@ from markupsafe import Markup
 from varcomms.config import Brand, Config
 from varcomms.models import PERSONAL_FIELDS, Edition, EditionItem, EditionSection
 from varcomms.render.dates import EventDates, event_dates, long_date, month_year
+from varcomms.render.images import COLUMN_WIDTH, without_image
 from varcomms.render.links import Tracker, style_fragment
 from varcomms.render.variants import Variant
 
 # What the web (archive) version shows where an email has a reader's personal field.
 WEB_GREETING = "lezer"
+# After the preheader: invisible characters, so that inbox previews that show more than
+# the preheader do not run on into the first visible line ("Bekijk hem in uw browser").
+PREHEADER_FILLER = Markup("&#847;&zwnj;&nbsp;" * 80)  # noqa: S704 - a constant
+# Room for images beside the agenda's date badge, and inside the campaign panel.
+AGENDA_TEXT_WIDTH = COLUMN_WIDTH - 68
+CAMPAIGN_TEXT_WIDTH = COLUMN_WIDTH - 2 * 22 - 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +89,11 @@ class EmailView:
     agenda: SectionView | None
     campaign: SectionView | None
     riec: SectionView | None
+    contents: tuple[str, ...]  # the section titles in reading order ("In deze nieuwsbrief")
     sender: Any
     contact: Contact | None
     planned_date: str | None  # "15 februari 2022", for templates that want it
+    preheader_filler: Markup = PREHEADER_FILLER
 
     def context(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -103,13 +112,23 @@ def build_view(config: Config, edition: Edition, variant: Variant) -> EmailView:
     var_accent = brands["var"].accent
     link_colour = var_accent
 
-    def section(part: EditionSection, accent: str) -> SectionView:
-        return _section(config, part, accent, tracker, tz, link_colour=accent)
+    def section(part: EditionSection, accent: str, image_width: int = COLUMN_WIDTH) -> SectionView:
+        return _section(
+            config, part, accent, tracker, tz, link_colour=accent, image_width=image_width
+        )
 
-    news = tuple(section(part, var_accent) for part in edition.sections if variant.includes(part))
+    news = tuple(
+        section(part, var_accent)
+        for part in edition.sections
+        if _included(part, variant) is not None
+    )
     agenda = _included(edition.agenda, variant)
     campaign = _included(edition.campaign, variant)
     riec = _included(edition.riec, variant)
+    agenda_view = section(agenda, var_accent, AGENDA_TEXT_WIDTH) if agenda else None
+    campaign_view = section(campaign, "#9c4221", CAMPAIGN_TEXT_WIDTH) if campaign else None
+    riec_view = section(riec, brands["riec"].accent) if riec and joint else None
+    shown = (*news, agenda_view, campaign_view, riec_view)
     planned = edition.planned
     issue_label = f"Editie {edition.number}"
     if planned is not None:
@@ -139,9 +158,10 @@ def build_view(config: Config, edition: Edition, variant: Variant) -> EmailView:
         ),
         intro_source=edition.intro_html,
         news_sections=news,
-        agenda=section(agenda, var_accent) if agenda else None,
-        campaign=section(campaign, "#9c4221") if campaign else None,
-        riec=section(riec, brands["riec"].accent) if riec and joint else None,
+        agenda=agenda_view,
+        campaign=campaign_view,
+        riec=riec_view,
+        contents=tuple(part.title for part in shown if part is not None),
         sender=config.sender,
         contact=_contact(config),
         planned_date=long_date(planned, tz) if planned else None,
@@ -149,7 +169,10 @@ def build_view(config: Config, edition: Edition, variant: Variant) -> EmailView:
 
 
 def _included(section: EditionSection | None, variant: Variant) -> EditionSection | None:
-    return section if section is not None and variant.includes(section) else None
+    # A section with neither items nor text would show a bare heading: leave it out.
+    if section is None or not (section.items or section.intro_html):
+        return None
+    return section if variant.includes(section) else None
 
 
 def _brand(brand: Brand, tracker: Tracker) -> BrandView:
@@ -190,6 +213,7 @@ def _section(
     tz: ZoneInfo,
     *,
     link_colour: str,
+    image_width: int = COLUMN_WIDTH,
 ) -> SectionView:
     theme_label = None
     if section.theme:
@@ -198,7 +222,10 @@ def _section(
         slug=section.slug,
         title=section.title,
         accent=accent,
-        items=tuple(_item(item, section.slug, tracker, tz, link_colour) for item in section.items),
+        items=tuple(
+            _item(item, section.slug, tracker, tz, link_colour, image_width)
+            for item in section.items
+        ),
         intro_html=style_fragment(
             section.intro_html, tracker, content=section.slug, link_color=link_colour
         ),
@@ -208,16 +235,23 @@ def _section(
 
 
 def _item(
-    item: EditionItem, content: str, tracker: Tracker, tz: ZoneInfo, link_colour: str
+    item: EditionItem,
+    content: str,
+    tracker: Tracker,
+    tz: ZoneInfo,
+    link_colour: str,
+    image_width: int,
 ) -> ItemView:
     event = item.event
+    # The item's own image is shown above its text: a copy in the text would repeat it.
+    summary = without_image(item.summary_html, item.image_url)
     return ItemView(
         title=item.title,
         url=tracker.url(item.url, content) if item.url else None,
         summary_html=style_fragment(
-            item.summary_html, tracker, content=content, link_color=link_colour
+            summary, tracker, content=content, link_color=link_colour, image_width=image_width
         ),
-        summary_source=item.summary_html,
+        summary_source=summary,
         image_url=item.image_url,
         # An image without a description is decoration: empty alt, never a missing one.
         image_alt=item.image_alt or "",

@@ -216,6 +216,8 @@ deliveries = Table(
     # The one rule that makes "nothing twice" structural: one row per person per edition.
     UniqueConstraint("edition_id", "recipient_key", name="uq_deliveries_edition_recipient"),
     Index("ix_deliveries_send_state", "send_id", "state"),
+    # Provider events name the message by the Message-ID we set.
+    Index("ix_deliveries_message_id", "message_id"),
 )
 
 # -- events (webhooks, unsubscribes) ----------------------------------------------------
@@ -234,4 +236,15 @@ events = Table(
     Column("data", JSON, nullable=False, default=dict),
     UniqueConstraint("provider", "provider_event_id", name="uq_events_provider_event"),
     Index("ix_events_email", "email"),
+)
+
+# Webhook tokens already seen (Mailgun signs a fresh token per request): a replayed
+# request carries a token seen before and is refused. Rows older than the accepted
+# timestamp window can go, since such a request is refused by its age anyway.
+webhook_tokens = Table(
+    "webhook_tokens",
+    metadata,
+    Column("provider", String(40), primary_key=True),
+    Column("token", String(200), primary_key=True),
+    Column("seen_at", UTCDateTime(), nullable=False),
 )

@@ -5,7 +5,7 @@ so the links in an erased person's old mail (which name a subscriber id) would a
 the next newcomer. PostgreSQL's identity sequences never reuse a value: nothing to do.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0011
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
