@@ -41,9 +41,9 @@ log = logging.getLogger(__name__)
 _STATE_FILES = {"erasure.key", "demo-signing.key", REGISTER}
 _READ_LIMIT = 64 << 20  # a larger file is listed as unchecked rather than read whole
 BEYOND_REACH = (
-    "copies outside the tool's folders are not reached: rejects files written beside an "
-    "imported file elsewhere, `audience export -o` and `export-person -o` files, backups, "
-    "and the messages already in the recipient's mailbox or the provider's logs"
+    "not reached: files the tool did not write or that were moved since (copies of exports, "
+    "the spreadsheets imports came from), backups, PostgreSQL row versions not yet vacuumed, "
+    "and the messages already in the recipient's mailbox or in the provider's logs"
 )
 
 
