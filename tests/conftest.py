@@ -13,6 +13,7 @@ import pytest
 from rich.console import Console
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from varcomms.clock import FakeClock
 from varcomms.config import Config, load_config
@@ -23,7 +24,10 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # Real-world test data that lives beside the project, never inside it.
 SHARED = Path(os.environ.get("VARCOMMS_SHARED_DIR", ROOT.parent / "shared"))
-POSTGRES_URL = os.environ.get("VARCOMMS_TEST_POSTGRES_URL")
+# The PostgreSQL cases run by default, against the local server `.ci/run` starts; they
+# fail (not skip) when it does not answer. VARCOMMS_TEST_POSTGRES_URL= (empty) skips them.
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+POSTGRES_URL = os.environ.get("VARCOMMS_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
 
 
 def shared_path(*parts: str) -> Path:
@@ -50,12 +54,20 @@ def sample_config(tmp_path: Path) -> Config:
 def _postgres_database() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
     if not POSTGRES_URL:
-        pytest.skip("VARCOMMS_TEST_POSTGRES_URL is not set; PostgreSQL cases skipped")
+        pytest.skip("VARCOMMS_TEST_POSTGRES_URL is empty; PostgreSQL cases skipped")
     admin_url = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
     name = f"varcomms_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as err:
+        pytest.fail(
+            f"PostgreSQL does not answer at {POSTGRES_URL} ({type(err.orig).__name__}): "
+            "start it (`bash .ci/run` installs and starts one), point "
+            "VARCOMMS_TEST_POSTGRES_URL at another server, or set it empty to skip these cases",
+            pytrace=False,
+        )
     try:
         yield admin_url.set(database=name).render_as_string(hide_password=False)
     finally:

@@ -140,3 +140,25 @@ def test_cli_verbose_shows_traceback(cli, tmp_path: Path) -> None:
     result = cli("--verbose", "--config", str(path), "config", "check")
     assert result.code == 2
     assert "Traceback" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "message"),
+    [
+        ("[editions]", "[edition]", "edition: unknown key; did you mean 'editions'?"),
+        (
+            "agenda_window_days",
+            "agenda_windows_days",
+            "editions.agenda_windows_days: unknown key; did you mean 'agenda_window_days'?",
+        ),
+        ("[editions]", "[zzz]", "zzz: unknown key"),
+    ],
+)
+def test_an_unknown_key_suggests_the_near_known_one(
+    tmp_path: Path, before: str, after: str, message: str
+) -> None:
+    raw_text = (ROOT / "varcomms.toml").read_text(encoding="utf-8")
+    path = write(tmp_path, raw_text.replace(before, after, 1))
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.message.endswith(message)

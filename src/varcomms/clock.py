@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Protocol
+
+from varcomms.errors import InputError
 
 
 class Clock(Protocol):
@@ -41,6 +43,31 @@ class ShiftedClock:
         import time
 
         time.sleep(seconds)
+
+
+def shifted_to(today: str, tz: tzinfo, *, source: str = "--today") -> ShiftedClock:
+    """A clock whose "now" starts on ``today`` and runs on from there.
+
+    ``today`` is a date (``2022-02-01``: that day at the current local time of day, so
+    "today" moves but the hours stay real) or a full ISO date-time with or without an
+    offset (naive times are read in ``tz``). Used by ``--today`` / ``VARCOMMS_TODAY`` to
+    run the whole tool inside a period, e.g. the samples' early 2022.
+    """
+    text = today.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            start = datetime.combine(day, datetime.now(tz).timetz())
+        else:
+            start = datetime.fromisoformat(text)
+            if start.tzinfo is None:
+                start = start.replace(tzinfo=tz)
+    except ValueError:
+        raise InputError(
+            f"{source}: {today!r} is not a date",
+            hint="write it as YYYY-MM-DD (e.g. 2022-02-01) or an ISO date-time",
+        ) from None
+    return ShiftedClock(start)
 
 
 class FakeClock:

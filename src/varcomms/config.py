@@ -9,12 +9,13 @@ whose ``repr`` hides the values so they cannot reach a log by accident.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import os
 import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -30,8 +31,14 @@ from varcomms.errors import ConfigError
 
 DEFAULT_CONFIG_NAME = "varcomms.toml"
 
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# \Z, not $: "$" also matches before a trailing newline (F21).
+_SLUG = re.compile(r"^(?=.{1,64}\Z)[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}\Z")
+
+# Bounds of numbers in the configuration (F21): far beyond any sensible value, and far
+# inside what date arithmetic, timers and the database can take.
+MAX_DAYS = 3660  # ten years
+MAX_TIMEOUT = 600.0  # seconds
 
 PROVIDER_NAMES = ("outbox", "memory", "smtp", "mailgun", "sendgrid", "postmark", "brevo")
 SOURCE_KINDS = ("rss", "ical", "event-rss", "campaign", "manual")
@@ -40,7 +47,8 @@ SOURCE_KINDS = ("rss", "ical", "event-rss", "campaign", "manual")
 class Section(BaseModel):
     """Base for every config section: frozen, and unknown keys are errors (typos show)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # nan and inf are never a setting: "timeout = nan" would wait forever or never (F21).
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class Brand(Section):
@@ -117,7 +125,7 @@ class SourceConfig(Section):
     # Campaign filter (police news feeds): keep items that mention one of these.
     keywords: tuple[str, ...] = ()
     region: str | None = None
-    timeout_seconds: float = 20.0
+    timeout_seconds: float = Field(default=20.0, gt=0, le=MAX_TIMEOUT)
 
     @model_validator(mode="after")
     def _has_location(self) -> SourceConfig:
@@ -140,8 +148,8 @@ class ThemeRule(Section):
 class CollectSettings(Section):
     concurrency: int = Field(default=8, ge=1, le=64)
     per_host: int = Field(default=2, ge=1, le=16)
-    connect_timeout: float = 5.0
-    read_timeout: float = 20.0
+    connect_timeout: float = Field(default=5.0, gt=0, le=MAX_TIMEOUT)
+    read_timeout: float = Field(default=20.0, gt=0, le=MAX_TIMEOUT)
     retries: int = Field(default=2, ge=0, le=10)
     user_agent: str = "varcomms/0.1 (+https://veiligheidsalliantie.nl)"
     theme_rules: tuple[ThemeRule, ...] = ()
@@ -149,9 +157,9 @@ class CollectSettings(Section):
 
 class EditionSettings(Section):
     # Agenda events from the planned send date up to this many days ahead are offered.
-    agenda_window_days: int = Field(default=90, ge=1)
-    subject_max_chars: int = 70
-    preheader_max_chars: int = 110
+    agenda_window_days: int = Field(default=90, ge=1, le=MAX_DAYS)
+    subject_max_chars: int = Field(default=70, ge=10, le=1000)
+    preheader_max_chars: int = Field(default=110, ge=10, le=1000)
     sections: tuple[str, ...] = ("nieuws", "kennis", "campagnes")
     # Drafting routes an item into the first section whose themes (or kinds) it has; the
     # first section without a rule takes the rest. Routing only: everyone gets the section.
@@ -159,19 +167,23 @@ class EditionSettings(Section):
     section_kinds: Mapping[str, tuple[str, ...]] = {"campagnes": ("campaign",)}
     # A general section takes at most this many drafted items; themed items beyond that
     # go into a per-theme section that only subscribers of that theme receive.
-    general_items_max: int = Field(default=6, ge=1)
+    general_items_max: int = Field(default=6, ge=1, le=100)
     # With no sent edition yet, the first draft offers news of this many days back.
-    first_draft_days: int = Field(default=42, ge=1)
+    first_draft_days: int = Field(default=42, ge=1, le=MAX_DAYS)
     # An agenda is a calendar: upcoming events already shown once are offered again.
     agenda_repeat_upcoming: bool = True
+    # Hosts (and their subdomains) that images may come from besides the brands' own
+    # websites and logo hosts; any other image host is a lint warning (F18), because it
+    # learns who opens the mail and when.
+    image_hosts: tuple[str, ...] = ()
 
 
 class RenderSettings(Section):
     utm_enabled: bool = True
     utm_source: str = "nieuwsbrief"
     utm_medium: str = "email"
-    max_html_bytes: int = 102 * 1024
-    warn_html_bytes: int = 90 * 1024
+    max_html_bytes: int = Field(default=102 * 1024, ge=1024, le=10 * 1024 * 1024)
+    warn_html_bytes: int = Field(default=90 * 1024, ge=1024, le=10 * 1024 * 1024)
 
 
 class OutboxSettings(Section):
@@ -323,6 +335,33 @@ class Urls(Section):
         return value.rstrip("/")
 
 
+class WebSettings(Section):
+    """The subscriber web app (``varcomms serve``): sign-up, preferences, unsubscribe."""
+
+    # Where the app is reached from outside, for links in confirmation mail. Default:
+    # the scheme and host of urls.preferences_base.
+    public_url: str | None = None
+    # A confirmation link older than this opens nothing (double opt-in).
+    optin_expiry_hours: int = Field(default=48, ge=1, le=24 * 14)
+    # The version of the consent text below; stored with every confirmed sign-up, so it
+    # is known later what each person agreed to. Change it whenever the text changes.
+    consent_version: str = "2022-01"
+    consent_text: str = (
+        "Ik wil de nieuwsbrief van de VeiligheidsAlliantie regio Rotterdam en het RIEC "
+        "Rotterdam ontvangen. Mijn gegevens worden alleen daarvoor gebruikt; ik kan me "
+        "altijd afmelden."
+    )
+    # Sign-up requests per client address and per mail address, within the window.
+    rate_limit_per_ip: int = Field(default=10, ge=1)
+    rate_limit_per_address: int = Field(default=3, ge=1)
+    rate_limit_window_minutes: int = Field(default=60, ge=1)
+    # The pauses a reader may choose in the preference centre, in months.
+    pause_months: tuple[int, ...] = (1, 3, 6)
+    # Reverse proxies in front of the app (nginx, a load balancer) whose X-Forwarded-For
+    # and -Proto headers are trusted; 0 when clients connect directly.
+    trusted_proxies: int = Field(default=0, ge=0, le=5)
+
+
 class Paths(Section):
     """Folders, relative to the configuration file unless absolute."""
 
@@ -352,6 +391,9 @@ class Config(Section):
     audience: AudienceSettings = AudienceSettings()
     events: EventSettings = EventSettings()
     urls: Urls
+    # The municipalities of the region, offered in the sign-up form and preferences.
+    municipalities: tuple[str, ...] = ()
+    web: WebSettings = WebSettings()
 
     @field_validator("timezone")
     @classmethod
@@ -497,6 +539,34 @@ def _error_location(loc: tuple[Any, ...]) -> str:
     return "".join(parts) or "(top level)"
 
 
+def _section_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The settings class that holds the key at ``loc`` (list indexes skipped)."""
+    model: type[BaseModel] = Config
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return None
+        candidates = [field.annotation, *get_args(field.annotation)]
+        candidates += [arg for c in candidates for arg in get_args(c)]
+        found = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+        if not found:
+            return None
+        model = found[0]
+    return model
+
+
+def _did_you_mean(loc: tuple[Any, ...]) -> str:
+    """ "; did you mean 'editions'?" for a near-miss of a known key, else nothing."""
+    section = _section_at(loc[:-1])
+    if section is None or not loc:
+        return ""
+    known = [alias or name for name, f in section.model_fields.items() for alias in (f.alias,)]
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def _describe(err: ValidationError, raw: Mapping[str, Any]) -> tuple[str, str]:
     first = err.errors(include_url=False)[0]
     key = _error_location(tuple(first["loc"]))
@@ -504,7 +574,7 @@ def _describe(err: ValidationError, raw: Mapping[str, Any]) -> tuple[str, str]:
     if first["type"] == "missing":
         message = "required key is missing"
     elif first["type"] == "extra_forbidden":
-        message = "unknown key"
+        message = "unknown key" + _did_you_mean(tuple(first["loc"]))
     elif "input" in first and first["type"] not in ("model_type",):
         shown = first["input"]
         if not isinstance(shown, dict | list):
@@ -550,6 +620,8 @@ def load_config(path: Path | None = None) -> Config:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML: {err}") from err
+    except RecursionError as err:
+        raise ConfigError(f"{path}: not valid TOML: nested too deeply") from err
     return parse_config(raw, source_file=path)
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from varcomms import audience, editions, render, review, sources
@@ -31,6 +32,7 @@ from varcomms.keyfile import read_or_create_key
 from varcomms.models import Edition, EditionStatus
 from varcomms.render import RenderOutput
 from varcomms.sources import CollectProgress, CollectReport
+from varcomms.tokens import TokenSigner
 
 DEMO_EDITION = "2022-01"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -75,6 +77,9 @@ class DemoReport:
     ledger: dict[str, int] = field(default_factory=dict)
     per_variant: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    by_scheduler: bool = False  # sent by `scheduler run` at its planned time (--scheduler)
+    # One sample reader's preference centre, as `varcomms serve --demo <folder>` serves it.
+    preferences_url: str | None = None
 
     @property
     def outbox(self) -> Path:
@@ -99,6 +104,16 @@ def _with_signing_key(folder: Path, secrets: Secrets) -> Secrets:
     return secrets.merged({"signing_key": key})
 
 
+def demo_context(config: Config, folder: Path, *, secrets: Secrets) -> Context:
+    """A Context on a demo folder's database, outbox and signing key (for `serve --demo`)."""
+    folder = folder.absolute()
+    if not (folder / "data").is_dir():
+        raise NotFoundError(
+            f"{folder} is not a demo folder", hint="run `varcomms demo` first, or pass --demo demo"
+        )
+    return Context(config=demo_config(config, folder), secrets=_with_signing_key(folder, secrets))
+
+
 def run_demo(
     config: Config,
     folder: Path,
@@ -107,8 +122,13 @@ def run_demo(
     progress: DemoProgress | None = None,
     fresh: bool = False,
     clock: Clock | None = None,
+    scheduled: bool = False,
 ) -> DemoReport:
-    """Run the pipeline on the samples into ``folder`` and report what happened."""
+    """Run the pipeline on the samples into ``folder`` and report what happened.
+
+    ``scheduled``: instead of sending at once, schedule the edition and let the real
+    scheduler (APScheduler, on a clock shifted to seconds before the planned time) send it.
+    """
     started = time.perf_counter()
     progress = progress or DemoProgress()
     folder = folder.absolute()
@@ -134,11 +154,16 @@ def run_demo(
             rejects_path=folder / "data" / "sample-subscribers.rejects.csv",
         )
         sent = None
-        if edition.status is not EditionStatus.SENT:
+        by_scheduler = False
+        if edition.status is not EditionStatus.SENT and scheduled:
+            by_scheduler = _send_by_scheduler(ctx, edition, progress)
+            edition = editions.load_edition(ctx.config, edition.id)
+        elif edition.status is not EditionStatus.SENT:
             progress.step("sending through the outbox provider")
             sent = send_edition(ctx, edition.id, progress=progress.send)
             edition = editions.load_edition(ctx.config, edition.id)
         status = send_status(ctx, edition.id)
+        preferences_url = sample_preferences_url(ctx)
     finally:
         ctx.close()
     return DemoReport(
@@ -151,7 +176,24 @@ def run_demo(
         ledger=dict(status.states),
         per_variant={key: sum(states.values()) for key, states in status.per_variant.items()},
         seconds=time.perf_counter() - started,
+        by_scheduler=by_scheduler,
+        preferences_url=preferences_url,
     )
+
+
+SERVE_ADDRESS = "http://127.0.0.1:8000"
+
+
+def sample_preferences_url(ctx: Context, base: str = SERVE_ADDRESS) -> str | None:
+    """The preference-centre link of the first subscribed sample reader, on ``base``."""
+    reader = next(audience.iter_recipients(ctx.store, batch_size=1), None)
+    if reader is None or reader.id is None:
+        return None
+    token = TokenSigner.from_secrets(ctx.secrets).sign(
+        "preferences", reader.email, subscriber_id=reader.id
+    )
+    path = urlsplit(ctx.config.urls.preferences_base).path.rstrip("/")
+    return f"{base}{path}/{token}"
 
 
 def _draft_and_approve(ctx: Context) -> Edition:
@@ -166,3 +208,59 @@ def _draft_and_approve(ctx: Context) -> Edition:
         review.approve(ctx, DEMO_EDITION, "var", "Demo: redactie VAR")
         review.approve(ctx, DEMO_EDITION, "riec", "Demo: redactie RIEC")
     return editions.load_edition(ctx.config, DEMO_EDITION)
+
+
+def _send_by_scheduler(ctx: Context, edition: Edition, progress: DemoProgress) -> bool:
+    """Schedule the edition, then run ``scheduler run`` in-process until it has sent it.
+
+    The scheduler's clock starts three seconds before the planned time, so its send job
+    fires three real seconds later; its one-line decisions are shown as demo steps.
+    """
+    import logging
+    import threading
+    from datetime import timedelta
+
+    from varcomms.clock import ShiftedClock
+    from varcomms.scheduler import load_plans
+    from varcomms.scheduler.runner import run
+
+    if edition.status is EditionStatus.APPROVED:
+        editions.schedule(ctx, edition.id)
+        progress.step(f"scheduled {edition.id} for {DEMO_PLANNED:%Y-%m-%d %H:%M}")
+    plans = [p.model_copy(update={"collect": None}) for p in load_plans(ctx.config).years]
+    shifted = Context(
+        config=ctx.config,
+        secrets=ctx.secrets,
+        clock=ShiftedClock(DEMO_PLANNED - timedelta(seconds=3)),
+    )
+
+    class ToSteps(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            progress.step(f"scheduler: {record.getMessage()}")
+
+    logger = logging.getLogger("varcomms.scheduler")
+    handler = ToSteps(logging.INFO)
+    logger.addHandler(handler)
+    level, propagate = logger.level, logger.propagate
+    logger.setLevel(logging.INFO)
+    logger.propagate = False  # shown as demo steps, not again by the CLI's log handler
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run, args=(shifted, plans), kwargs={"stop": stop}, name="demo-scheduler"
+    )
+    progress.step("starting the scheduler on a clock three seconds before the send")
+    thread.start()
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and thread.is_alive():
+            if editions.load_edition(ctx.config, edition.id).status is EditionStatus.SENT:
+                break
+            time.sleep(0.2)  # waiting for the real scheduler thread, bounded
+    finally:
+        stop.set()
+        thread.join(timeout=120)
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
+        shifted.close()
+    return editions.load_edition(ctx.config, edition.id).status is EditionStatus.SENT

@@ -8,6 +8,7 @@ rows. Edition file formats (what editors write) are pydantic models in
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -150,6 +151,10 @@ PERSONAL_FIELDS = {
     "preferences_url": "%%VARCOMMS_PREFERENCES_URL%%",
     "web_url": "%%VARCOMMS_WEB_URL%%",
 }
+# What a substitution engine after render could act on if content wrote it: ours, Mailgun's
+# recipient variables, SendGrid's tags (and its <%…%> unsubscribe tags), Brevo's template
+# language. Render defuses these in content; edition lint reports them.
+FORGEABLE_PLACEHOLDER = re.compile(r"%%VARCOMMS_|%recipient|-varcomms-|\{\{|\{%|\{#|<%", re.I)
 
 
 class DeliveryState(StrEnum):

@@ -12,8 +12,8 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row, and_, func, or_, select, update
 
@@ -21,6 +21,10 @@ from varcomms.errors import NotFoundError, StateError
 from varcomms.models import EventInfo, Item, ItemKind, ItemStatus
 from varcomms.store import Store
 from varcomms.store.schema import items as items_table
+
+if TYPE_CHECKING:
+    from varcomms.config import Config
+    from varcomms.context import Context
 
 
 @dataclass
@@ -206,6 +210,22 @@ def upsert_items(store: Store, found: Iterable[Item], *, now: datetime) -> Upser
                 )
                 counts.updated += 1
     return counts
+
+
+def as_utc(value: datetime | date, config: Config) -> datetime:
+    """A date from the command line as UTC: dates and naive times are local time."""
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day, tzinfo=config.tz)
+    elif value.tzinfo is None:
+        value = value.replace(tzinfo=config.tz)
+    return value.astimezone(UTC)
+
+
+def upcoming_window(ctx: Context) -> dict[str, datetime]:
+    """``list_items`` filters for the events an edition planned now would offer."""
+    now = ctx.clock.now()
+    days = ctx.config.editions.agenda_window_days
+    return {"event_from": now, "event_until": now + timedelta(days=days)}
 
 
 def list_items(

@@ -8,6 +8,7 @@ has no base URL of its own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
 import nh3
@@ -46,7 +47,7 @@ def _pixels(value: str) -> str | None:
     return None
 
 
-def _absolute(base_url: str | None):  # type: ignore[no-untyped-def]
+def _absolute(base_url: str | None) -> Callable[[str, str, str], str | None]:
     def rewrite(element: str, attribute: str, value: str) -> str | None:
         if element == "img" and attribute in ("width", "height"):
             return _pixels(value)

@@ -95,7 +95,7 @@ def test_privacy_and_suppression_commands(cli, project: Path, monkeypatch) -> No
     erased = run(cli, project, "erase", "j.jansen@rotterdam.nl", "--yes", "--json")
     assert json.loads(erased.stdout)["subscriber_removed"] is True
     gone = run(cli, project, "show", "j.jansen@rotterdam.nl")
-    assert gone.code == 1 and "no subscriber" in gone.stderr
+    assert gone.code == 2 and "no subscriber" in gone.stderr
     monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
     refused = run(cli, project, "erase", "r.mulder@riec.nl")  # answered "no"
     assert refused.code == 1 and "not erased" in refused.stderr
@@ -104,11 +104,11 @@ def test_privacy_and_suppression_commands(cli, project: Path, monkeypatch) -> No
 
 def test_errors_are_messages_not_tracebacks(cli, project: Path) -> None:
     missing = run(cli, project, "import", str(project / "nope.csv"))
-    assert missing.code == 1 and "nope.csv: file not found" in missing.stderr
+    assert missing.code == 2 and "nope.csv: file not found" in missing.stderr
     unknown = run(cli, project, "count", "bestaat-niet")
-    assert unknown.code == 1 and "no segment named 'bestaat-niet'" in unknown.stderr
+    assert unknown.code == 2 and "no segment named 'bestaat-niet'" in unknown.stderr
     bad = run(cli, project, "suppress", "geen adres")
-    assert bad.code == 1 and "cannot suppress" in bad.stderr
+    assert bad.code == 2 and "cannot suppress" in bad.stderr
 
 
 def test_every_command_has_help(cli, project: Path) -> None:

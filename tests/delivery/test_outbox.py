@@ -53,4 +53,4 @@ def test_send_status_command(ctx: Context, cli, monkeypatch) -> None:
     table = cli("send", "status", "2022-02")
     assert table.code == 0 and "algemeen" in table.stdout and "finished" in table.stdout
     missing = cli("send", "status", "1999-01")
-    assert missing.code == 1 and "has not been sent" in missing.stderr
+    assert missing.code == 2 and "has not been sent" in missing.stderr

@@ -64,14 +64,14 @@ def test_approve_void_and_reopen(cli, project_dir: Path) -> None:  # type: ignor
     assert "VAR sign-off by Astrid is void: riec.md changed" in reopened.stdout
     assert "approved → draft" in reopened.stdout
     wrong = run(cli, project_dir, "edition", "approve", "2022-01", "--as", "om")
-    assert wrong.code == 1 and "sign as 'var' or 'riec'" in wrong.stderr
+    assert wrong.code == 2 and "sign as 'var' or 'riec'" in wrong.stderr
 
 
 def test_illegal_move_and_unknown_edition(cli, project_dir: Path) -> None:  # type: ignore[no-untyped-def]
     refused = run(cli, project_dir, "edition", "reopen", "2022-01")
     assert refused.code == 1 and "already a draft" in refused.stderr
     missing = run(cli, project_dir, "edition", "show", "2030-01")
-    assert missing.code == 1 and "no edition '2030-01'" in missing.stderr
+    assert missing.code == 2 and "no edition '2030-01'" in missing.stderr
     assert "hint:" in missing.stderr
 
 
@@ -105,7 +105,7 @@ def test_draft_new_and_refresh(cli, project_dir: Path) -> None:  # type: ignore[
     )
     assert "riec.md" not in made_special["sections"]
     bad = run(cli, project_dir, "draft", "new", "--date", "maart")
-    assert bad.code == 1 and "--date 'maart'" in bad.stderr
+    assert bad.code == 2 and "--date 'maart'" in bad.stderr
 
 
 @pytest.mark.parametrize(

@@ -93,6 +93,21 @@ def test_duplicate_items(ctx: Context, sample: Path) -> None:
     duplicate = finding(report, "duplicate")
     assert duplicate.file == "riec.md"
     assert "kennis.md:7" in duplicate.message
+    assert "'Terugblik" in duplicate.message and "is already in the edition" in duplicate.message
+
+
+def test_a_reused_link_says_it_is_the_link(ctx: Context, sample: Path) -> None:
+    # An agenda event pointing at a RIEC article's page: the message names the link and
+    # the item that has it, not the event's title as if it were the duplicate (U9).
+    link = "https://veiligheidsalliantie.nl/agenda/webinar-cameratoezicht/"
+    riec = "https://veiligheidsalliantie.nl/riec/weerbaar-bestuur-gemeenteraadsverkiezingen-2022/"
+    replace_in(sample / "agenda.md", f"link: {link}", f"link: {riec}")
+    report = lint_edition(ctx, "2022-01")
+    (duplicate,) = [f for f in report.findings if f.code == "duplicate"]
+    assert duplicate.message.startswith("the link of '")
+    assert f"({riec}) is already used by '" in duplicate.message
+    for title in ("Webinar Cameratoezicht", "Weerbaar bestuur rond de gemeenteraadsverkiezingen"):
+        assert title in duplicate.message
 
 
 def test_unknown_theme_is_a_format_error_with_line(ctx: Context, sample: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,9 @@ from sqlalchemy import select
 from tests.conftest import FIXTURES
 from varcomms.audience import find_subscriber, is_suppressed
 from varcomms.context import Context
+from varcomms.errors import ProviderError
 from varcomms.events.dsn import NotABounceError, parse_dsn
-from varcomms.events.mailbox import read_bounce_folder
+from varcomms.events.mailbox import _imap_unseen, read_bounce_folder
 from varcomms.store.schema import events
 
 from .conftest import NOW, SEND_ID
@@ -80,3 +82,13 @@ def test_cli_read_bounces(cli, events_ctx: Context, tmp_path: Path) -> None:
     assert data["messages"] == 3 and data["stored"] == 2 and data["suppressed"] == 1
     both = cli("--config", str(config), "events", "read-bounces", str(inbox), "--imap")
     assert both.code == 2
+
+
+def test_an_unreachable_bounce_mailbox_is_a_provider_error_not_a_crash() -> None:
+    # Regression (found by mypy): the error was built without provider=, so reaching
+    # the handler raised a TypeError instead of the message.
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(ProviderError, match=f"cannot reach the bounce mailbox 127.0.0.1:{port}"):
+        list(_imap_unseen("127.0.0.1", port, "user", "password", "INBOX"))

@@ -72,10 +72,10 @@ def test_render_one_variant_as_json(cli, editions, tmp_path: Path) -> None:
 
 def test_unknown_variant_and_edition_are_clear_errors(cli, editions, tmp_path: Path) -> None:
     result = cli("--config", CONFIG, "render", "2022-02", "--variant", "x", "--out", str(tmp_path))
-    assert result.code == 1
+    assert result.code == 2
     assert "has no variant 'x'" in result.stderr and "algemeen, cyber" in result.stderr
     missing = cli("--config", CONFIG, "render", "2030-01", "--out", str(tmp_path))
-    assert missing.code == 1 and "no edition '2030-01'" in missing.stderr
+    assert missing.code == 2 and "no edition '2030-01'" in missing.stderr
 
 
 def test_quality_errors_give_exit_code_1_after_writing(cli, editions, tmp_path: Path) -> None:

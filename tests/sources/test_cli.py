@@ -58,7 +58,7 @@ def test_collect_summary_and_exit_code(cli, project: Path) -> None:  # type: ign
 
 def test_collect_rejects_a_bad_date(cli, project: Path) -> None:  # type: ignore[no-untyped-def]
     result = cli("--config", str(project), "collect", "--since", "gisteren")
-    assert result.code == 1
+    assert result.code == 2
     assert "--since: 'gisteren' is not a date like 2022-01-31" in result.stderr
 
 
@@ -91,9 +91,9 @@ def test_items_list_show_skip_tag(cli, project: Path) -> None:  # type: ignore[n
                  "--remove", "veilig-wonen")  # fmt: skip
     assert tagged.stdout.strip() == f"{item_id[:8]} themes: privacy"
     unknown = cli("--config", str(project), "items", "tag", item_id, "--set", "nope")
-    assert unknown.code == 1 and "unknown theme 'nope'" in unknown.stderr
+    assert unknown.code == 2 and "unknown theme 'nope'" in unknown.stderr
     missing = cli("--config", str(project), "items", "show", "ffffffffff")
-    assert missing.code == 1 and "no item with id 'ffffffffff'" in missing.stderr
+    assert missing.code == 2 and "no item with id 'ffffffffff'" in missing.stderr
 
 
 def test_every_command_has_help(cli, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]

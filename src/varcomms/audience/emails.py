@@ -24,7 +24,7 @@ class InvalidAddressError(ValueError):
 
 # An unquoted ASCII local part (RFC 5322 dot-atom): all email-validator checks for one
 # are these characters, the dots and the length. Almost every real address is one.
-_DOT_ATOM = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+_DOT_ATOM = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
 
 
 def _validated(candidate: str) -> str:

@@ -271,7 +271,9 @@ def _insert_rows(db: Connection, table: Table, rows: list[dict[str, Any]]) -> No
         return
     columns = list(rows[0])
     statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    with db.connection.cursor() as cursor, cursor.copy(statement) as copy:
+    # psycopg's own cursor (COPY is not in the DB-API types SQLAlchemy declares).
+    raw: Any = db.connection
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row([row[name] for name in columns])
 
@@ -449,9 +451,9 @@ def _import_batch(
             late_opt_outs.append((record, row, first))
             continue
         if first is not None:
-            reason = f"duplicate of line {first}"
-            outcomes[record.line] = LineOutcome(record.line, Outcome.SKIPPED, row.email, reason)
-            rejected.append((record, reason))
+            duplicate = f"duplicate of line {first}"
+            outcomes[record.line] = LineOutcome(record.line, Outcome.SKIPPED, row.email, duplicate)
+            rejected.append((record, duplicate))
             continue
         first_lines[row.email] = record.line
         accepted.append((record, row))

@@ -27,6 +27,7 @@ from varcomms.errors import InputError, NotFoundError
 from varcomms.store.schema import (
     deliveries,
     events,
+    optins,
     subscriber_themes,
     subscribers,
     suppressions,
@@ -213,6 +214,11 @@ def erase_profile(
         )
     ).rowcount
     report.add("suppressions", removed)
+    # Sign-up requests from the web form (confirmed or not) hold the address and the form.
+    report.add(
+        "optins",
+        db.execute(delete(optins).where(func.lower(optins.c.email).in_(target.forms))).rowcount,
+    )
     add_suppression(
         db, key.hash(target.address), kind="hash", reason=ERASED_REASON, source="erase", now=now
     )

@@ -7,6 +7,7 @@ stays flat however large the audience, and no long-lived cursor holds the databa
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.sql.elements import ColumnElement
@@ -20,9 +21,15 @@ from .subscribers import SubscriberRecord, records
 from .suppression import not_suppressed
 
 
+def not_paused(now: datetime | None = None) -> ColumnElement[bool]:
+    """SQL: no pause chosen in the preference centre, or it has ended by ``now``."""
+    moment = now or datetime.now(UTC)
+    return subscribers.c.paused_until.is_(None) | (subscribers.c.paused_until <= moment)
+
+
 def recipient_condition(segment: Segment | None) -> ColumnElement[bool]:
-    """SQL: subscribed, not suppressed by address or domain, and in the segment."""
-    condition = (subscribers.c.status == "subscribed") & not_suppressed()
+    """SQL: subscribed, not paused, not suppressed by address or domain, in the segment."""
+    condition = (subscribers.c.status == "subscribed") & not_suppressed() & not_paused()
     if segment is not None:
         condition = condition & segment.where()
     return condition

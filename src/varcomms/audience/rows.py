@@ -153,10 +153,10 @@ class RowParser:
             token = token.strip()
             if not token:
                 continue
-            slug = self.theme_lookup.get(token)
-            if slug is None:
+            known = self.theme_lookup.get(token)
+            if known is None:
                 raise RowError(f"unknown theme {token!r}", field="themes")
-            found.add(slug)
+            found.add(known)
         return frozenset(found)
 
     def _org_type(self, cells: list[str]) -> str | None:

@@ -27,13 +27,15 @@ import yaml
 from sqlalchemy.sql.elements import ColumnElement
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from varcomms import safeyaml
 from varcomms.config import Config
 from varcomms.errors import InputError, NotFoundError
 from varcomms.models import OrgType, SubscriberStatus
+from varcomms.safefiles import read_text_inside
 
 from .rules import AllOf, AnyOf, FieldIn, Not, Opened, Rule, SignedUp, Themes
 
-_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_NAME = re.compile(r"^(?=.{1,64}\Z)[a-z0-9]+(?:-[a-z0-9]+)*\Z")  # \Z: no trailing newline
 _COMBINATORS = {"all": "all", "and": "all", "any": "any", "or": "any", "not": "not"}
 _LEAVES = ("themes", "org_type", "municipality", "status", "language", "signed_up", "opened")
 
@@ -192,9 +194,10 @@ class _Reader:
             raise self.fail(node, "opened needs exactly 'last_editions: N'")
         _, _, value = pairs[0]
         count = self.value(value)
-        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 1000:
             raise self.fail(
-                value, f"opened.last_editions must be a whole number ≥ 1, got {count!r}"
+                value,
+                f"opened.last_editions must be a whole number from 1 to 1000, got {count!r}",
             )
         return Opened(count)
 
@@ -203,12 +206,16 @@ class _Reader:
     def segment(self) -> Segment:
         name = self.path.stem
         try:
-            root = yaml.compose(self.path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+            # Only plain files inside audiences/, and YAML without aliases (F5, F17).
+            text = read_text_inside(self.path, self.config.audiences_dir, encoding="utf-8")
+            root = safeyaml.compose(text)
+        except safeyaml.UnsafeYamlError as err:
+            raise InputError(err.message, path=self.path, line=err.line) from err
         except yaml.MarkedYAMLError as err:
             mark = err.problem_mark
             line = mark.line + 1 if mark is not None else None
             raise InputError(f"not valid YAML: {err.problem}", path=self.path, line=line) from err
-        except (OSError, UnicodeDecodeError) as err:
+        except OSError as err:
             raise InputError(f"cannot read: {err}", path=self.path) from err
         if root is None:
             raise InputError("the file is empty", path=self.path, hint="a segment needs 'rule:'")

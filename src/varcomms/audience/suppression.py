@@ -175,9 +175,9 @@ def matching(
             by_address.setdefault(hashes[entry.value], entry)
     found: dict[str, Suppression] = {}
     for email in emails:
-        entry = by_address.get(email) or by_domain.get(domain_of(email))
-        if entry is not None:
-            found[email] = entry
+        match = by_address.get(email) or by_domain.get(domain_of(email))
+        if match is not None:
+            found[email] = match
     return found
 
 

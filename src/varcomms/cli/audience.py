@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO, cast
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -12,6 +12,7 @@ from rich.table import Table
 
 from varcomms import audience
 from varcomms.audience.written import remember
+from varcomms.cli.output import data as esc
 from varcomms.cli.state import JsonOption, print_json, state
 from varcomms.errors import StateError
 from varcomms.keyfile import open_private
@@ -64,7 +65,7 @@ def import_(
         transient=True,
         disable=as_json,
     ) as progress:
-        task = progress.add_task(f"Importing {file.name}", total=None)
+        task = progress.add_task(f"Importing {esc(file.name)}", total=None)
 
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
@@ -88,7 +89,7 @@ def import_(
     out = cli.stdout
     verb = "Would import" if dry_run else "Imported"
     out.print(
-        f"{verb} [bold]{file.name}[/bold] with the {report.mapping} mapping "
+        f"{verb} [bold]{esc(file.name)}[/bold] with the {esc(report.mapping)} mapping "
         f"({report.encoding}, {report.delimiter}-separated): "
         + ", ".join(f"{report.count(o)} {o.value}" for o in audience.Outcome),
         highlight=False,
@@ -124,7 +125,7 @@ def export(
     cli = state(ctx)
     context = cli.context()
     chosen = audience.load_segment(context.config, segment) if segment else None
-    destination = output if output is not None else cli.stdout.file
+    destination = output if output is not None else cast(TextIO, cli.stdout.file)
     written = audience.export_csv(
         context.store, destination, segment=chosen, recipients_only=recipients_only
     )
@@ -155,7 +156,9 @@ def segments(ctx: typer.Context, as_json: bool = JsonOption) -> None:
         return
     table = Table("segment", "recipients", "description", "rule")
     for row in rows:
-        table.add_row(row["name"], str(row["recipients"]), row["description"], row["rule"])
+        table.add_row(
+            row["name"], str(row["recipients"]), esc(row["description"]), esc(row["rule"])
+        )
     cli.stdout.print(table)
 
 
@@ -202,8 +205,8 @@ def show(ctx: typer.Context, email: str, as_json: bool = JsonOption) -> None:
         return
     table = Table(show_header=False, box=None)
     for key in ("email", "name", "first_name", "organisation", "org_type", "municipality"):
-        table.add_row(key, str(data[key] or ""))
-    table.add_row("themes", ", ".join(data["themes"]))
+        table.add_row(key, esc(data[key] or ""))
+    table.add_row("themes", esc(", ".join(data["themes"])))
     table.add_row("language", data["language"])
     table.add_row("status", data["status"] + (f" ({data['suppressed']})" if suppressed else ""))
     for key, value in data["consent"].items():
@@ -319,6 +322,58 @@ def suppressions(ctx: typer.Context, as_json: bool = JsonOption) -> None:
         return
     table = Table("kind", "value", "reason", "source", "since")
     for row in rows:
-        value = row["value"] if row["kind"] != "hash" else row["value"][:20] + "…"
+        value = str(row["value"]) if row["kind"] != "hash" else str(row["value"])[:20] + "…"
         table.add_row(row["kind"], value, row["reason"], row["source"] or "", row["created_at"])
     cli.stdout.print(table)
+
+
+@app.command("unsubscribe-mailbox")
+def unsubscribe_mailbox(
+    ctx: typer.Context,
+    folder: Annotated[
+        Path | None, typer.Option(help="A folder of .eml files (e.g. an export of the mailbox).")
+    ] = None,
+    imap: Annotated[
+        str | None, typer.Option(help="IMAP host of the unsubscribe mailbox (TLS, port 993).")
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option(help="IMAP user; the password is VARCOMMS_IMAP_PASSWORD.")
+    ] = None,
+    mailbox: Annotated[str, typer.Option(help="IMAP folder to read.")] = "INBOX",
+    port: Annotated[int, typer.Option(help="IMAP port.")] = 993,
+    by_sender: Annotated[
+        bool,
+        typer.Option(
+            "--by-sender",
+            help="Also unsubscribe the From address of a mail saying 'afmelden' without a link "
+            "token (a From can be forged; off by default).",
+        ),
+    ] = False,
+    as_json: bool = JsonOption,
+) -> None:
+    """Apply the unsubscribe requests mailed to the List-Unsubscribe mailto: address."""
+    from varcomms.audience.mailbox import FolderSource, ImapSource, apply_unsubscribe_mail
+
+    cli = state(ctx)
+    context = cli.context()
+    if (folder is None) == (imap is None):
+        raise StateError("give either --folder or --imap", hint="one source of mail at a time")
+    if folder is not None:
+        report = apply_unsubscribe_mail(context, FolderSource(folder), by_sender=by_sender)
+    else:
+        password = context.secrets.require("imap_password", purpose="reading the IMAP mailbox")
+        source = ImapSource(imap or "", user or "", password, port=port, folder=mailbox)
+        try:
+            report = apply_unsubscribe_mail(context, source, by_sender=by_sender)
+        finally:
+            source.close()
+    if as_json:
+        print_json(ctx, report.to_dict())
+        return
+    cli.stdout.print(
+        f"Unsubscribed {len(report.applied)}; already unsubscribed {len(report.already)}; "
+        f"skipped {len(report.skipped)}.",
+        highlight=False,
+    )
+    for name, why in report.skipped.items():
+        cli.stdout.print(f"  skipped {name}: {why}", highlight=False)

@@ -3,28 +3,34 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from varcomms import pool, sources
-from varcomms.cli.progress import CollectBar
+from varcomms import pool
+from varcomms.cli.output import data as esc
 from varcomms.cli.state import JsonOption, print_json, state
 from varcomms.config import Config
 from varcomms.errors import InputError, SourceError
 from varcomms.models import Item, ItemKind, ItemStatus
-from varcomms.sources import CollectReport, SourceStatus
+
+if TYPE_CHECKING:
+    from varcomms.sources import CollectReport
+
+# `varcomms.sources` (the feed parsers, the HTTP client) and the progress bar are
+# imported by `collect` only: `items …` reads the pool.
 
 items_app = typer.Typer(
     help="List, inspect, skip and re-tag items in the pool.", no_args_is_help=True
 )
 
+# By SourceStatus value (a StrEnum, so its members look these up as they are).
 STATUS_STYLE = {
-    SourceStatus.OK: "green",
-    SourceStatus.NOT_MODIFIED: "cyan",
-    SourceStatus.WARNING: "yellow",
-    SourceStatus.FAILED: "bold red",
+    "ok": "green",
+    "not-modified": "cyan",
+    "warning": "yellow",
+    "failed": "bold red",
 }
 
 
@@ -55,6 +61,9 @@ def collect(
     cli = state(ctx)
     when = _parse_when(since)
     context = cli.context()
+    from varcomms import sources
+    from varcomms.cli.progress import CollectBar
+
     with CollectBar(cli.stderr) as bar:
         report = sources.collect(context, only=source or None, since=when, progress=bar)
     if as_json:
@@ -63,7 +72,9 @@ def collect(
         cli.stdout.print(_summary_table(report))
         for failed in report.failed:
             if failed.hint:
-                cli.stderr.print(f"[dim]hint ({failed.name}):[/dim] {failed.hint}", highlight=False)
+                cli.stderr.print(
+                    f"[dim]hint ({failed.name}):[/dim] {esc(failed.hint)}", highlight=False
+                )
     if not report.ok:
         # Scheduled runs notice: exit 1 when a source failed; the others have landed.
         names = ", ".join(line.name for line in report.failed)
@@ -87,7 +98,7 @@ def _summary_table(report: CollectReport) -> Table:
             str(line.updated),
             str(line.unchanged),
             f"{line.seconds:.2f} s",
-            line.note,
+            esc(line.note),
         )
     table.add_section()
     table.add_row("total", "", str(report.new), str(report.updated), str(report.unchanged), "", "")
@@ -166,9 +177,9 @@ def list_items(
         kind=ItemKind.EVENT if upcoming else kind,
         theme=theme,
         source=source,
-        since=sources.as_utc(when, context.config) if when else None,
+        since=pool.as_utc(when, context.config) if when else None,
         status=status,
-        **sources.upcoming_window(context) if upcoming else {},
+        **pool.upcoming_window(context) if upcoming else {},
         limit=limit,
     )
     if as_json:
@@ -182,7 +193,7 @@ def list_items(
             item.kind.value,
             _when(item, context.config),
             item.source,
-            item.title if len(item.title) <= 60 else item.title[:59] + "…",
+            esc(item.title if len(item.title) <= 60 else item.title[:59] + "…"),
             ", ".join(item.themes),
             item.status.value,
         )
@@ -202,18 +213,18 @@ def show(
     if as_json:
         print_json(ctx, _as_dict(item))
         return
-    table = Table(show_header=False, title=item.title, title_justify="left")
+    table = Table(show_header=False, title=esc(item.title), title_justify="left")
     data = _as_dict(item)
     event = data.pop("event")
     data["published"] = _when(item, context.config) if item.event is None else None
     for key, value in data.items():
         if value not in (None, "", []):
-            table.add_row(key, ", ".join(value) if isinstance(value, list) else str(value))
+            table.add_row(key, esc(", ".join(value) if isinstance(value, list) else value))
     if event:
         table.add_row("event", _when(item, context.config))
         for key in ("end", "location", "uid"):
             if event[key]:
-                table.add_row(f"  {key}", str(event[key]))
+                table.add_row(f"  {key}", esc(event[key]))
     cli.stdout.print(table)
 
 
@@ -228,7 +239,7 @@ def skip(
     store = cli.context().store
     for item_id in item_ids:
         item = pool.skip_item(store, item_id, undo=undo)
-        cli.stdout.print(f"{item.id[:8]} {item.status.value}: {item.title}", highlight=False)
+        cli.stdout.print(f"{item.id[:8]} {item.status.value}: {esc(item.title)}", highlight=False)
 
 
 @items_app.command()

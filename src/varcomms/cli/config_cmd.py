@@ -6,6 +6,7 @@ import typer
 from rich.table import Table
 
 from varcomms.cli.state import JsonOption, print_json, state
+from varcomms.redact import mask_url
 
 app = typer.Typer(help="Check and show the configuration.", no_args_is_help=True)
 
@@ -13,14 +14,15 @@ app = typer.Typer(help="Check and show the configuration.", no_args_is_help=True
 @app.command()
 def check(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """Validate varcomms.toml and summarise what it configures."""
-    config = state(ctx).context().config
+    context = state(ctx).context()
+    config = context.config
     summary = {
         "file": str(config.source_file),
         "brands": sorted(config.brands),
         "themes": len(config.themes),
         "sources": [s.name for s in config.sources],
         "provider": config.provider.name,
-        "database": config.db_url if "@" not in config.db_url else "(set, hidden)",
+        "database": mask_url(context.db_url),
         "timezone": config.timezone,
     }
     if as_json:

@@ -22,10 +22,10 @@ def upgrade(ctx: typer.Context) -> None:
 def status(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """Show the database URL (without password) and its schema revision."""
     cli = state(ctx)
-    store = Store.open(cli.context().config.db_url, upgrade=False)
+    store = Store.open(cli.context().db_url, upgrade=False)
     try:
         data = {
-            "url": store.engine.url.render_as_string(hide_password=True),
+            "url": store.shown_url,
             "current": store.current_revision(),
             "head": Store.head_revision(),
         }

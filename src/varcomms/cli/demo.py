@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from varcomms.cli.progress import CollectBar, count_bar
@@ -20,6 +21,13 @@ def demo(
     ] = Path("demo"),
     fresh: Annotated[
         bool, typer.Option("--fresh", help="Delete the demo folder first and start over.")
+    ] = False,
+    scheduler: Annotated[
+        bool,
+        typer.Option(
+            "--scheduler",
+            help="Schedule the edition and let the real scheduler send it, on a shifted clock.",
+        ),
     ] = False,
     as_json: bool = JsonOption,
 ) -> None:
@@ -38,6 +46,7 @@ def demo(
             out,
             secrets=context.secrets,
             fresh=fresh,
+            scheduled=scheduler,
             progress=DemoProgress(collect=collect_bar, send=advance, step=step),
         )
     if as_json:
@@ -59,10 +68,12 @@ def _as_dict(report: DemoReport) -> dict[str, object]:
         "ledger": report.ledger,
         "per_variant": report.per_variant,
         "outbox": str(report.outbox),
+        "by_scheduler": report.by_scheduler,
+        "preferences_url": report.preferences_url,
     }
 
 
-def _print_summary(out, report: DemoReport) -> None:  # type: ignore[no-untyped-def]
+def _print_summary(out: Console, report: DemoReport) -> None:
     collected = report.collected
     totals = [sum(getattr(s, name) for s in collected.sources) for name in ("new", "updated")]
     edition = report.edition
@@ -87,7 +98,8 @@ def _print_summary(out, report: DemoReport) -> None:  # type: ignore[no-untyped-
     sent_now = report.sent.sent if report.sent else 0
     table.add_row(
         "sent",
-        f"{sent_now} now; ledger: "
+        ("by the scheduler" if report.by_scheduler else f"{sent_now} now")
+        + "; ledger: "
         + ", ".join(f"{n} {state}" for state, n in sorted(report.ledger.items())),
     )
     table.add_row("mail", f"{report.outbox} (one .eml per recipient, plus index)")
@@ -97,8 +109,21 @@ def _print_summary(out, report: DemoReport) -> None:  # type: ignore[no-untyped-
         table.add_row(f"open ({rendered.variant.key})", rendered.web_path.as_uri())
     table.add_row("time", f"{report.seconds:.1f} s")
     out.print(table)
-    if report.sent is None:
+    if report.by_scheduler:
+        out.print(
+            f"The scheduler sent {edition.id} at its planned time "
+            "(its clock shifted to seconds before it); see the decisions above."
+        )
+    elif report.sent is None:
         out.print(
             "The edition was sent in an earlier run; nobody got a second copy. "
             "Use --fresh to start over."
+        )
+    if report.preferences_url:
+        out.print(
+            "Try the subscriber pages: run "
+            f"[bold]varcomms serve --demo {report.folder}[/bold] and open one sample "
+            f"reader's preference centre:\n{report.preferences_url}",
+            highlight=False,
+            soft_wrap=True,
         )

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from varcomms.cli.output import data as esc
 from varcomms.cli.state import JsonOption, print_json, state
 from varcomms.editions import draft_new, refresh
 from varcomms.editions.formats import parse_when
@@ -20,8 +21,8 @@ app = typer.Typer(help="Draft editions from the item pool.", no_args_is_help=Tru
 def _counts_table(edition: Edition) -> Table:
     table = Table("file", "section", "items", title=f"Edition {edition.id}")
     for section in edition.all_sections:
-        theme = f" [dim](theme {section.theme})[/dim]" if section.theme else ""
-        table.add_row(f"{section.slug}.md", f"{section.title}{theme}", str(len(section.items)))
+        theme = f" [dim](theme {esc(section.theme)})[/dim]" if section.theme else ""
+        table.add_row(f"{section.slug}.md", f"{esc(section.title)}{theme}", str(len(section.items)))
     return table
 
 
@@ -114,7 +115,7 @@ def refresh_cmd(
         )
         return
     for void in report.voided:
-        cli.stdout.print(f"[yellow]{void.describe()}[/yellow]")
+        cli.stdout.print(f"[yellow]{esc(void.describe())}[/yellow]")
     if not report.total:
         cli.stdout.print(f"Nothing new in the pool for {edition_id}.")
         return

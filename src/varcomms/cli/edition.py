@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import getpass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Group
@@ -11,21 +11,24 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.tree import Tree
 
+from varcomms.cli.output import data as esc
 from varcomms.cli.state import JsonOption, print_json, state
 from varcomms.editions import (
-    LintReport,
     VoidedSignOff,
     check_signoffs,
     list_editions,
     read_folder,
-    reopen,
     required_roles,
-    transition,
 )
 from varcomms.editions.signoff import ROLE_LABELS
 from varcomms.errors import InputError, VarcommsError
 from varcomms.models import EditionStatus
-from varcomms.review import approve, lint_edition
+
+if TYPE_CHECKING:
+    from varcomms.editions import LintReport
+
+# The workflow, lint and review (with the renderer) are imported inside the commands
+# that use them: `edition list` and `edition show` only read files.
 
 app = typer.Typer(help="Review, lint and sign off editions.", no_args_is_help=True)
 
@@ -49,7 +52,7 @@ def _status(status: EditionStatus | None) -> str:
 
 def _print_voided(ctx: typer.Context, voided: list[VoidedSignOff]) -> None:
     for void in voided:
-        state(ctx).stdout.print(f"[yellow]{void.describe()}[/yellow]")
+        state(ctx).stdout.print(f"[yellow]{esc(void.describe())}[/yellow]")
 
 
 @app.command("list")
@@ -62,14 +65,20 @@ def list_cmd(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     table = Table("id", "nr", "title", "status", "planned", "items", "sign-offs")
     for s in summaries:
         if s.error:
-            table.add_row(s.id, "", f"[red]{s.error}[/red]", _status(None), "", "", "")
+            table.add_row(s.id, "", f"[red]{esc(s.error)}[/red]", _status(None), "", "", "")
             continue
         signed = ", ".join(s.signed)
         if s.voided:
             signed += f" [yellow](void: {', '.join(s.voided)})[/yellow]"
         planned = f"{s.planned:%Y-%m-%d %H:%M}" if s.planned else "-"
         table.add_row(
-            s.id, str(s.number), s.title or "", _status(s.status), planned, str(s.items), signed
+            s.id,
+            str(s.number),
+            esc(s.title or ""),
+            _status(s.status),
+            planned,
+            str(s.items),
+            signed,
         )
     if not summaries:
         state(ctx).stdout.print("No editions yet; create one with `varcomms draft new`.")
@@ -96,20 +105,23 @@ def show(ctx: typer.Context, edition_id: str = IdArgument, as_json: bool = JsonO
     subject_len = f"[dim]({len(edition.subject)}/{limits.subject_max_chars})[/dim]"
     preheader_len = f"[dim]({len(edition.preheader)}/{limits.preheader_max_chars})[/dim]"
     rows = [
-        ("title", edition.title),
-        ("subject", f"{edition.subject} {subject_len}"),
-        ("preheader", f"{edition.preheader} {preheader_len}"),
+        ("title", esc(edition.title)),
+        ("subject", f"{esc(edition.subject)} {subject_len}"),
+        ("preheader", f"{esc(edition.preheader)} {preheader_len}"),
         ("planned", planned),
         ("status", _status(edition.status)),
         ("brands", ", ".join(edition.brands)),
-        ("kind", edition.kind + (f", template {edition.template}" if edition.template else "")),
-        ("audience", edition.audience or "all subscribers"),
+        (
+            "kind",
+            edition.kind + (f", template {esc(edition.template)}" if edition.template else ""),
+        ),
+        ("audience", esc(edition.audience or "all subscribers")),
     ]
-    signed = {record.role: record for record in valid}
+    signed = {str(record.role): record for record in valid}
     for role in required_roles(edition.brands):
         record = signed.get(role)
         text = (
-            f"[green]signed[/green] by {record.by} at {record.at:%Y-%m-%d %H:%M}"
+            f"[green]signed[/green] by {esc(record.by)} at {record.at:%Y-%m-%d %H:%M}"
             if record
             else "[dim]not yet[/dim]"
         )
@@ -118,8 +130,8 @@ def show(ctx: typer.Context, edition_id: str = IdArgument, as_json: bool = JsonO
         facts.add_row(f"[bold]{key}[/bold]", value)
     tree = Tree("[bold]content[/bold]")
     for section in edition.all_sections:
-        label = f"{section.title} [dim]({section.slug}.md"
-        label += f", only for theme {section.theme}" if section.theme else ""
+        label = f"{esc(section.title)} [dim]({section.slug}.md"
+        label += f", only for theme {esc(section.theme)}" if section.theme else ""
         label += ")[/dim]"
         branch = tree.add(label)
         for item in section.items:
@@ -127,8 +139,8 @@ def show(ctx: typer.Context, edition_id: str = IdArgument, as_json: bool = JsonO
             if item.event is not None:
                 fmt = "%Y-%m-%d" if item.event.all_day else "%Y-%m-%d %H:%M"
                 when = f"{item.event.start.astimezone(config.tz):{fmt}}  "
-            themes = f" [dim]{', '.join(item.themes)}[/dim]" if item.themes else ""
-            branch.add(f"{when}{item.title}{themes}")
+            themes = f" [dim]{esc(', '.join(item.themes))}[/dim]" if item.themes else ""
+            branch.add(f"{when}{esc(item.title)}{themes}")
         if not section.items:
             branch.add("[yellow](no items)[/yellow]")
     out = state(ctx).stdout
@@ -142,7 +154,7 @@ def _print_report(ctx: typer.Context, report: LintReport) -> None:
         table = Table("", "where", "check", "message")
         for finding in report.findings:
             mark = "[red]error[/red]" if finding.severity == "error" else "[yellow]warning[/yellow]"
-            table.add_row(mark, finding.where, finding.code, finding.message)
+            table.add_row(mark, esc(finding.where), finding.code, esc(finding.message))
         out.print(table)
     links = f", {report.links_checked} link(s) checked" if report.links_checked else ""
     verdict = "[green]ok[/green]" if report.ok else "[red]not ready for sign-off[/red]"
@@ -165,6 +177,8 @@ def lint(
     as_json: bool = JsonOption,
 ) -> None:
     """Check an edition's content and its rendered email; exits 1 when there are errors."""
+    from varcomms.review import lint_edition
+
     report = lint_edition(
         state(ctx).context(), edition_id, check_links=check_links, link_timeout=timeout
     )
@@ -196,6 +210,8 @@ def approve_cmd(
     role = role.lower()
     if role not in ROLE_LABELS:
         raise InputError(f"--as {role}: sign as 'var' or 'riec'")
+    from varcomms.review import approve
+
     result = approve(state(ctx).context(), edition_id, role, by or getpass.getuser())
     _print_voided(ctx, result.voided)
     out = state(ctx).stdout
@@ -213,6 +229,8 @@ def approve_cmd(
 @app.command("reopen")
 def reopen_cmd(ctx: typer.Context, edition_id: str = IdArgument) -> None:
     """Take an edition back to draft for changes (sign-offs stay until an edit voids them)."""
+    from varcomms.editions.workflow import reopen
+
     result = reopen(state(ctx).context(), edition_id)
     _print_voided(ctx, result.voided)
     state(ctx).stdout.print(
@@ -223,6 +241,8 @@ def reopen_cmd(ctx: typer.Context, edition_id: str = IdArgument) -> None:
 @app.command("submit")
 def submit_cmd(ctx: typer.Context, edition_id: str = IdArgument) -> None:
     """Hand a draft to the reviewers (draft → review)."""
+    from varcomms.editions.workflow import transition
+
     result = transition(state(ctx).context(), edition_id, EditionStatus.REVIEW)
     _print_voided(ctx, result.voided)
     state(ctx).stdout.print(
@@ -233,7 +253,34 @@ def submit_cmd(ctx: typer.Context, edition_id: str = IdArgument) -> None:
 @app.command("cancel")
 def cancel_cmd(ctx: typer.Context, edition_id: str = IdArgument) -> None:
     """Cancel an edition that has not been sent (reopen brings it back)."""
+    from varcomms.editions.workflow import transition
+
     result = transition(state(ctx).context(), edition_id, EditionStatus.CANCELLED)
+    state(ctx).stdout.print(
+        f"Edition {edition_id}: {result.previous.value} → {_status(result.edition.status)}."
+    )
+
+
+@app.command("schedule")
+def schedule_cmd(ctx: typer.Context, edition_id: str = IdArgument) -> None:
+    """Hand an approved edition to the scheduler (approved → scheduled; its time must lie ahead)."""
+    from varcomms.scheduler import schedule_edition
+
+    result = schedule_edition(state(ctx).context(), edition_id)
+    _print_voided(ctx, result.voided)
+    planned = result.edition.planned
+    when = f" for {planned:%Y-%m-%d %H:%M}" if planned else ""
+    state(ctx).stdout.print(
+        f"Edition {edition_id}: {result.previous.value} → {_status(result.edition.status)}{when}."
+    )
+
+
+@app.command("unschedule")
+def unschedule_cmd(ctx: typer.Context, edition_id: str = IdArgument) -> None:
+    """Take an edition off the scheduler (scheduled → approved)."""
+    from varcomms.editions import unschedule
+
+    result = unschedule(state(ctx).context(), edition_id)
     state(ctx).stdout.print(
         f"Edition {edition_id}: {result.previous.value} → {_status(result.edition.status)}."
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import (
@@ -15,7 +16,10 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from varcomms.sources import SourceReport
+from varcomms.cli.output import data as esc
+
+if TYPE_CHECKING:
+    from varcomms.sources import SourceReport
 
 
 class CollectBar:
@@ -45,7 +49,7 @@ class CollectBar:
         self._progress.update(self._task, total=total)
 
     def advance(self, report: SourceReport) -> None:
-        self._progress.update(self._task, advance=1, description=report.name)
+        self._progress.update(self._task, advance=1, description=esc(report.name))
 
 
 @contextmanager
@@ -54,7 +58,7 @@ def count_bar(
 ) -> Iterator[Callable[[int], None]]:
     """A bar for counted work (messages sent); yields the ``advance(n)`` callback."""
     with Progress(
-        TextColumn(f"[bold]{label}"),
+        TextColumn(f"[bold]{esc(label)}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -72,7 +73,7 @@ def _row(counts: Counts) -> list[str]:
     return [str(getattr(counts, key)) for key, _ in COLUMNS]
 
 
-def _print_edition(out, result: EditionReport) -> None:  # type: ignore[no-untyped-def]
+def _print_edition(out: Console, result: EditionReport) -> None:
     table = Table(title=f"Edition {escape(result.edition_id)}", title_justify="left")
     table.add_column("")
     for _, label in COLUMNS:
@@ -95,7 +96,7 @@ def _print_edition(out, result: EditionReport) -> None:  # type: ignore[no-untyp
     out.print(f"[dim]{escape(result.caveat)}[/dim]", highlight=False)
 
 
-def _print_year(out, result: YearReport) -> None:  # type: ignore[no-untyped-def]
+def _print_year(out: Console, result: YearReport) -> None:
     out.print(
         f"{result.year}: {result.subscribers_start} subscribers on 1 January, "
         f"{result.subscribers_end} at the end ({result.growth:+d}).",

@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 
+from varcomms.cli.output import SafeConsole
+from varcomms.redact import Redactor, url_secrets
+
 if TYPE_CHECKING:
     from varcomms.context import Context
 
@@ -18,8 +21,10 @@ if TYPE_CHECKING:
 class CliState:
     config_path: Path | None = None
     verbose: bool = False
-    stdout: Console = field(default_factory=Console)
-    stderr: Console = field(default_factory=lambda: Console(stderr=True))
+    # --today / VARCOMMS_TODAY: run on a shifted clock (e.g. inside the samples' period).
+    today: str | None = None
+    stdout: Console = field(default_factory=SafeConsole)
+    stderr: Console = field(default_factory=lambda: SafeConsole(stderr=True))
     _context: Context | None = None
 
     def context(self) -> Context:
@@ -27,8 +32,25 @@ class CliState:
             # Imported here: it pulls in the config and the database layers.
             from varcomms.context import Context
 
-            self._context = Context.from_files(self.config_path, console=self.stderr)
+            self._context = Context.from_files(
+                self.config_path, console=self.stderr, today=self.today
+            )
+            if self.today is not None:
+                now = self._context.clock.now().astimezone(self._context.config.tz)
+                self.stderr.print(
+                    f"[dim]clock: today is {now:%Y-%m-%d} (--today / VARCOMMS_TODAY)[/dim]",
+                    highlight=False,
+                )
         return self._context
+
+    def redactor(self) -> Redactor:
+        """Masks the environment's secrets and, once loaded, the configured database
+        URL's password, in anything the CLI prints."""
+        redactor = Redactor.from_environment()
+        if self._context is not None:
+            urls = [self._context.config.db_url, self._context.database_url or ""]
+            redactor = redactor.with_secrets(s for url in urls for s in url_secrets(url))
+        return redactor
 
     def close(self) -> None:
         if self._context is not None:

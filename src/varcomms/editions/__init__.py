@@ -7,21 +7,57 @@ reads it into :class:`varcomms.models.Edition` for render and delivery.
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from varcomms.config import Config
 from varcomms.editions.catalog import EditionSummary, list_editions
-from varcomms.editions.draft import RefreshReport, draft_new, refresh
-from varcomms.editions.lint import Finding, LintReport, lint_edition
 from varcomms.editions.reader import EditionDocument, read_folder
 from varcomms.editions.signoff import VoidedSignOff, check_signoffs, required_roles
-from varcomms.editions.workflow import (
-    Approval,
-    Transition,
-    approve,
-    reopen,
-    set_status,
-    transition,
-)
 from varcomms.models import Edition
+
+if TYPE_CHECKING:
+    from varcomms.editions.draft import RefreshReport, draft_new, refresh
+    from varcomms.editions.lint import Finding, LintReport, lint_edition
+    from varcomms.editions.workflow import (
+        Approval,
+        Transition,
+        approve,
+        reopen,
+        schedule,
+        set_status,
+        transition,
+        unschedule,
+    )
+
+# Drafting, linting and the workflow pull in the pool, the database and the link
+# checker's HTTP client; reading editions (`edition list`, `show`) needs none of them,
+# so those names load from their modules on first use (PEP 562).
+_LAZY = {
+    "RefreshReport": "draft",
+    "draft_new": "draft",
+    "refresh": "draft",
+    "Finding": "lint",
+    "LintReport": "lint",
+    "lint_edition": "lint",
+    "Approval": "workflow",
+    "Transition": "workflow",
+    "approve": "workflow",
+    "reopen": "workflow",
+    "schedule": "workflow",
+    "unschedule": "workflow",
+    "set_status": "workflow",
+    "transition": "workflow",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
 
 
 def load_edition(config: Config, edition_id: str) -> Edition:
@@ -59,6 +95,8 @@ __all__ = [
     "refresh",
     "reopen",
     "required_roles",
+    "schedule",
     "set_status",
     "transition",
+    "unschedule",
 ]

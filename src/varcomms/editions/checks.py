@@ -10,7 +10,6 @@ from html.parser import HTMLParser
 from typing import Literal
 
 from varcomms.config import Config
-from varcomms.editions.links import check_links
 from varcomms.editions.reader import (
     EDITION_FILE,
     FIXED_SECTIONS,
@@ -221,16 +220,20 @@ def check_duplicates(doc: EditionDocument, config: Config) -> Iterator[Finding]:
     by_url: dict[str, ItemDoc] = {}
     for _section, item in _items(doc):
         entry = item.entry
+        # Say what is duplicated: the same pool item, or only the same link (U9).
         first = by_id.get(entry.item) if entry.item else None
-        if first is None and entry.link:
-            first = by_url.get(_normal_url(entry.link))
         if first is not None:
-            yield error(
-                "duplicate",
-                f"{entry.title!r} is already in the edition at {first.where}",
-                item.file,
-                item.line,
+            what = f"{entry.title!r} is already in the edition"
+        elif entry.link and (first := by_url.get(_normal_url(entry.link))) is not None:
+            same_title = first.entry.title == entry.title
+            what = (
+                f"{entry.title!r} is already in the edition"
+                if same_title
+                else f"the link of {entry.title!r} ({entry.link}) is already used by "
+                f"{first.entry.title!r}"
             )
+        if first is not None:
+            yield error("duplicate", f"{what} at {first.where}", item.file, item.line)
             continue
         if entry.item:
             by_id[entry.item] = item
@@ -273,41 +276,3 @@ def check_workflow(doc: EditionDocument, config: Config, now: datetime) -> Itera
             EDITION_FILE,
             doc.yaml_line("planned"),
         )
-
-
-def check_link_targets(
-    doc: EditionDocument, config: Config, timeout: float
-) -> tuple[list[Finding], int]:
-    places: dict[str, list[ItemDoc]] = {}
-    for _section, item in _items(doc):
-        for url in (item.entry.link, item.entry.image, item.entry.ics):
-            if url:
-                places.setdefault(url, []).append(item)
-    settings = config.collect
-    results = check_links(
-        places,
-        timeout=timeout,
-        connect_timeout=min(settings.connect_timeout, timeout),
-        concurrency=settings.concurrency,
-        per_host=settings.per_host,
-        user_agent=settings.user_agent,
-    )
-    findings: list[Finding] = []
-    for url, result in sorted(results.items()):
-        if result.outcome == "ok":
-            continue
-        for item in places[url]:
-            if result.outcome == "timeout":
-                findings.append(
-                    warning("link-timeout", f"{url}: {result.detail}", item.file, item.line)
-                )
-            else:
-                findings.append(
-                    error(
-                        "link-broken",
-                        f"{url} does not resolve ({result.detail})",
-                        item.file,
-                        item.line,
-                    )
-                )
-    return findings, len(results)

@@ -40,7 +40,7 @@ from varcomms.editions.writer import (
 from varcomms.errors import InputError, StateError
 from varcomms.models import Edition, EditionStatus
 
-NUMBERED_ID = re.compile(r"^(\d{4})-(\d{1,3})$")
+NUMBERED_ID = re.compile(r"^(\d{4})-(\d{1,3})\Z")
 # The templates greet the reader by name ("Beste …,"): the voorwoord starts after that.
 INTRO_PLACEHOLDER = "TODO: schrijf hier het voorwoord.\n"
 

@@ -26,8 +26,10 @@ from pydantic import (
 from varcomms.config import Config
 from varcomms.models import EditionStatus, ItemKind, is_everyone
 
-EDITION_ID = re.compile(r"^[0-9a-z][0-9a-z-]*$")
-SECTION_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# \Z, not $: "$" also matches before a trailing newline, and "2099-07\n" would pass
+# (F21). Ids and slugs name folders and files, so they are bounded in length too.
+EDITION_ID = re.compile(r"^[0-9a-z][0-9a-z-]{0,63}\Z")
+SECTION_SLUG = re.compile(r"^(?=.{1,64}\Z)[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 # Section files with a fixed role; any other section is listed in edition.yaml.
 FIXED_FILES = ("agenda", "campagne", "riec")
 RESERVED_NAMES = frozenset({"edition", "intro", *FIXED_FILES})
@@ -48,8 +50,23 @@ def _tz(info: ValidationInfo) -> ZoneInfo:
     return context.get("tz") or ZoneInfo("Europe/Amsterdam")
 
 
+# Dates outside these years are typing errors; near year 1 or 9999 the conversions
+# between time zones overflow (F21).
+YEARS = range(1900, 2201)
+
+
 def parse_when(value: Any, tz: ZoneInfo) -> tuple[datetime, bool]:
     """A date or time as editors write it; naive times are local. Returns (aware, all_day)."""
+    try:
+        moment, all_day = _parse_when(value, tz)
+    except OverflowError as err:
+        raise ValueError(f"must be a date between {YEARS[0]} and {YEARS[-1]}") from err
+    if moment.year not in YEARS:
+        raise ValueError(f"must be a date between {YEARS[0]} and {YEARS[-1]}")
+    return moment, all_day
+
+
+def _parse_when(value: Any, tz: ZoneInfo) -> tuple[datetime, bool]:
     if isinstance(value, datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=tz)
         return aware.astimezone(tz), False
@@ -70,7 +87,7 @@ def parse_when(value: Any, tz: ZoneInfo) -> tuple[datetime, bool]:
         if parsed is not None:
             if len(text) == 10:
                 return parsed.replace(tzinfo=tz), True
-            return parse_when(parsed, tz)
+            return _parse_when(parsed, tz)
     raise ValueError("must be a date like 2022-02-15 or a time like '2022-02-15 14:00'")
 
 
@@ -129,7 +146,7 @@ class EditionFile(_File):
     """``edition.yaml``."""
 
     id: str
-    number: int = Field(ge=1)
+    number: int = Field(ge=1, le=9999)
     title: str = Field(min_length=1)
     subject: str = Field(min_length=1)
     preheader: str = ""

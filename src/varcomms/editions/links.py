@@ -3,7 +3,9 @@
 
 Each URL is checked once however often it occurs. A 4xx/5xx answer or a failed
 connection means the link does not resolve; a timeout is reported separately, since a
-slow server is not necessarily a broken link.
+slow server is not necessarily a broken link. Only public addresses are ever asked (see
+:mod:`varcomms.editions.addresses`); a link to a local or private one is reported as
+such, without a request.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from urllib.parse import urlsplit
 
 import requests
 
-Outcome = Literal["ok", "broken", "timeout"]
+from varcomms.editions.addresses import AddressPolicy, GuardedAdapter, blocked_reason, is_public
+
+Outcome = Literal["ok", "broken", "timeout", "private"]
 # Servers that answer HEAD with these often serve GET fine.
 _RETRY_WITH_GET = {403, 405, 501}
 
@@ -62,6 +66,9 @@ def _request(session: requests.Session, url: str, timeout: tuple[float, float]) 
     except requests.Timeout:
         return LinkResult(url, "timeout", detail=f"no answer within {timeout[1]:g} s")
     except requests.RequestException as err:
+        refused = blocked_reason(err)
+        if refused is not None:
+            return LinkResult(url, "private", detail=refused)
         return LinkResult(url, "broken", detail=type(err).__name__)
     if status >= 400:
         return LinkResult(url, "broken", status=status, detail=f"HTTP {status}")
@@ -77,16 +84,23 @@ def check_links(
     per_host: int = 4,
     user_agent: str = "varcomms",
     session_factory: Callable[[], requests.Session] = requests.Session,
+    allow: AddressPolicy = is_public,
 ) -> dict[str, LinkResult]:
-    """Every distinct http(s) URL checked once; results keyed by URL."""
+    """Every distinct http(s) URL checked once; results keyed by URL.
+
+    ``allow`` decides which resolved addresses may be connected to (public ones; tests
+    pass a policy that admits their loopback server).
+    """
     unique = sorted({url for url in urls if url.lower().startswith(("http://", "https://"))})
     if not unique:
         return {}
     session = session_factory()
     session.headers["User-Agent"] = user_agent
+    # No proxies from the environment: the address check must see the real target.
+    session.trust_env = False
     timeouts = (connect_timeout, timeout)
     hosts = _HostLimits(per_host)
-    adapter = requests.adapters.HTTPAdapter(pool_maxsize=concurrency)
+    adapter = GuardedAdapter(allow, pool_maxsize=concurrency)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     try:

@@ -13,19 +13,25 @@ from datetime import datetime
 
 from varcomms.config import Config
 from varcomms.context import Context
+from varcomms.editions.addresses import AddressPolicy, is_public
 from varcomms.editions.checks import (
     Finding,
     check_agenda,
     check_duplicates,
     check_header,
     check_images,
-    check_link_targets,
     check_sections,
     check_workflow,
     error,
 )
-from varcomms.editions.reader import EditionDocument, read_folder
+from varcomms.editions.exposure import (
+    check_link_targets,
+    check_placeholders,
+    check_tracking_images,
+)
+from varcomms.editions.reader import EditionDocument, edition_folder, read_folder
 from varcomms.errors import InputError
+from varcomms.safefiles import UnsafePathError, links_below
 
 __all__ = ["Check", "Finding", "LintReport", "lint_document", "lint_edition"]
 
@@ -67,6 +73,8 @@ CONTENT_CHECKS: tuple[Check, ...] = (
     check_sections,
     check_agenda,
     check_duplicates,
+    check_placeholders,
+    check_tracking_images,
 )
 
 
@@ -78,13 +86,14 @@ def lint_document(
     check_links: bool = False,
     link_timeout: float = 10.0,
     checks: Iterable[Check] = (),
+    link_addresses: AddressPolicy = is_public,
 ) -> LintReport:
     report = LintReport(doc.id)
     for check in (*CONTENT_CHECKS, *checks):
         report.findings.extend(check(doc, config))
     report.findings.extend(check_workflow(doc, config, now))
     if check_links:
-        found, count = check_link_targets(doc, config, link_timeout)
+        found, count = check_link_targets(doc, config, link_timeout, link_addresses)
         report.findings.extend(found)
         report.links_checked = count
     return report
@@ -97,20 +106,45 @@ def lint_edition(
     check_links: bool = False,
     link_timeout: float = 10.0,
     checks: Iterable[Check] = (),
+    link_addresses: AddressPolicy = is_public,
 ) -> LintReport:
     """Lint an edition folder. A file that cannot be read is reported, not raised."""
+    links = unsafe_paths(ctx.config, edition_id)
     try:
         doc = read_folder(ctx.config, edition_id)
     except InputError as err:
+        if isinstance(err, UnsafePathError) and links:
+            return LintReport(edition_id, links)
         where = err.path.name if err.path is not None else None
         prefix = f"{err.path}:{err.line}: " if err.line is not None else f"{err.path}: "
         message = err.message.removeprefix(prefix) if where else err.message
-        return LintReport(edition_id, [error("format", message, where, err.line)])
-    return lint_document(
+        code = "unsafe-path" if isinstance(err, UnsafePathError) else "format"
+        return LintReport(edition_id, [*links, error(code, message, where, err.line)])
+    report = lint_document(
         doc,
         ctx.config,
         ctx.clock.now(),
         check_links=check_links,
         link_timeout=link_timeout,
         checks=checks,
+        link_addresses=link_addresses,
     )
+    report.findings[:0] = links
+    return report
+
+
+def unsafe_paths(config: Config, edition_id: str) -> list[Finding]:
+    """Every symbolic link in the edition folder, as an error: varcomms never follows
+    one, and a link in git could point a reader's email at any file on the machine."""
+    folder = edition_folder(config, edition_id)
+    findings = []
+    for link in links_below(config.newsletters_dir, folder):
+        name = link.relative_to(folder).as_posix() if link != folder else folder.name
+        findings.append(
+            error(
+                "unsafe-path",
+                f"{name} is a symbolic link; replace it by a copy of the file",
+                name,
+            )
+        )
+    return findings

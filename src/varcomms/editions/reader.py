@@ -34,6 +34,7 @@ from varcomms.models import (
     ItemKind,
     SignOff,
 )
+from varcomms.safefiles import check_inside, read_text_inside
 
 EDITION_FILE = "edition.yaml"
 INTRO_FILE = "intro.md"
@@ -196,14 +197,13 @@ def edition_folder(config: Config, edition_id: str) -> Path:
     return config.newsletters_dir / edition_id
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path, root: Path) -> str:
+    """A content file below ``root`` (the newsletters folder); never a symbolic link."""
     try:
         # utf-8-sig: editors on Windows save a byte order mark the parsers would trip on.
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise InputError("not UTF-8 text", path=path, hint="save the file as UTF-8") from err
-    except OSError as err:
-        raise InputError(f"cannot read: {err.strerror or err}", path=path) from err
+        return read_text_inside(path, root, encoding="utf-8-sig")
+    except FileNotFoundError as err:
+        raise InputError("cannot read: No such file or directory", path=path) from err
 
 
 def _validate(model: type[M], parsed: ParsedYaml, context: Mapping[str, Any], what: str) -> M:
@@ -224,7 +224,7 @@ def read_section(
 ) -> SectionDoc:
     context = context_for(config)
     base_url = config.brands["var"].website
-    blocks = split_blocks(_read_text(path), path)
+    blocks = split_blocks(_read_text(path, config.newsletters_dir), path)
     header: SectionHeader | None = None
     header_line: int | None = None
     intro = ""
@@ -279,6 +279,11 @@ def read_section(
     )
 
 
+def _present(path: Path) -> bool:
+    """A file is there, or a link stands in its place (which reading will refuse)."""
+    return path.exists() or path.is_symlink()
+
+
 def read_folder(config: Config, edition_id: str) -> EditionDocument:
     """Read and validate every file of an edition; the first problem raises InputError."""
     folder = edition_folder(config, edition_id)
@@ -288,11 +293,12 @@ def read_folder(config: Config, edition_id: str) -> EditionDocument:
             f"no edition {edition_id!r} in {config.newsletters_dir}",
             hint="see `varcomms edition list`, or create one with `varcomms draft new`",
         )
-    if not meta_path.is_file():
+    check_inside(folder, config.newsletters_dir)
+    if not _present(meta_path):
         raise InputError(
             f"{EDITION_FILE} is missing", path=meta_path, hint="every edition folder needs one"
         )
-    parsed = parse_yaml(_read_text(meta_path), meta_path)
+    parsed = parse_yaml(_read_text(meta_path, config.newsletters_dir), meta_path)
     meta = _validate(EditionFile, parsed, context_for(config), EDITION_FILE)
     if meta.id != edition_id:
         raise InputError(
@@ -304,7 +310,7 @@ def read_folder(config: Config, edition_id: str) -> EditionDocument:
     sections: list[SectionDoc] = []
     for index, slug in enumerate(meta.sections):
         path = folder / f"{slug}.md"
-        if not path.is_file():
+        if not _present(path):
             raise InputError(
                 f"section file {slug}.md is missing",
                 path=meta_path,
@@ -317,9 +323,10 @@ def read_folder(config: Config, edition_id: str) -> EditionDocument:
     fixed: dict[str, SectionDoc | None] = {}
     for name, role, title in FIXED_SECTIONS:
         path = folder / f"{name}.md"
-        fixed[role] = read_section(path, name, role, title, config) if path.is_file() else None
+        present = _present(path)
+        fixed[role] = read_section(path, name, role, title, config) if present else None
     intro_path = folder / INTRO_FILE
-    intro = _read_text(intro_path) if intro_path.is_file() else None
+    intro = _read_text(intro_path, config.newsletters_dir) if _present(intro_path) else None
     base_url = config.brands["var"].website
     return EditionDocument(
         folder=folder,

@@ -15,10 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from varcomms import safeyaml
 from varcomms.editions.formats import SignOffRecord
 from varcomms.editions.reader import EDITION_FILE, EditionDocument
+from varcomms.errors import InputError
+from varcomms.safefiles import read_bytes_inside
 
 ROLE_LABELS = {"var": "VAR", "riec": "RIEC"}
 WORKFLOW_KEYS = ("status", "signoffs")
@@ -33,11 +34,14 @@ def required_roles(brands: tuple[str, ...] | list[str]) -> tuple[str, ...]:
 def file_hash(folder: Path, name: str) -> str:
     path = folder / name
     try:
-        raw = path.read_bytes()
+        raw = read_bytes_inside(path, folder)
     except FileNotFoundError:
         return ABSENT
     if name == EDITION_FILE:
-        data = yaml.safe_load(raw) or {}
+        try:
+            data = safeyaml.safe_load(raw) or {}
+        except safeyaml.UnsafeYamlError as err:
+            raise InputError(err.message, path=path, line=err.line) from err
         if isinstance(data, Mapping):
             data = {key: value for key, value in data.items() if key not in WORKFLOW_KEYS}
         raw = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode()

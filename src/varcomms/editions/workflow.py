@@ -173,6 +173,22 @@ def set_status(ctx: Context, edition_id: str, status: EditionStatus | str) -> Ed
     return transition(ctx, edition_id, status).edition
 
 
+def schedule(ctx: Context, edition_id: str) -> Transition:
+    """approved → scheduled: the scheduler sends it at its planned time, which must lie ahead."""
+    return transition(ctx, edition_id, S.SCHEDULED)
+
+
+def unschedule(ctx: Context, edition_id: str) -> Transition:
+    """scheduled → approved: the scheduler leaves it alone; sign-offs stay."""
+    doc = read_folder(ctx.config, edition_id)
+    if doc.meta.status is not S.SCHEDULED:
+        raise StateError(
+            f"edition {doc.id} is {doc.meta.status.value}, not scheduled",
+            hint="only a scheduled edition can be unscheduled",
+        )
+    return transition(ctx, edition_id, S.APPROVED)
+
+
 def reopen(ctx: Context, edition_id: str) -> Transition:
     """Back to draft for changes. Sign-offs stay until an edit voids them."""
     doc = read_folder(ctx.config, edition_id)

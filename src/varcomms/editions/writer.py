@@ -21,6 +21,7 @@ from varcomms.editions.markdown import html_to_markdown
 from varcomms.editions.reader import EDITION_FILE
 from varcomms.editions.yamlio import dump_yaml, replace_top_level_keys
 from varcomms.models import EditionStatus, Item, ItemKind
+from varcomms.safefiles import read_text_inside
 
 EDITION_HEADER = """\
 # Edition settings. Times are Europe/Amsterdam. `status` and `signoffs` are written by
@@ -82,7 +83,7 @@ def section_text(header: str, items: Iterable[Item], tz: ZoneInfo, *, intro: str
 
 
 def append_items(path: Path, items: Sequence[Item], tz: ZoneInfo) -> None:
-    text = path.read_text(encoding="utf-8-sig")
+    text = read_text_inside(path, path.parent)
     addition = "".join(item_block(item, tz) for item in items)
     write_atomic(path, text.rstrip("\n") + "\n\n" + addition.rstrip("\n") + "\n")
 
@@ -128,7 +129,7 @@ def _signoff_data(record: SignOffRecord, tz: ZoneInfo) -> dict[str, Any]:
 
 def update_edition_yaml(folder: Path, updates: Mapping[str, Any]) -> None:
     path = folder / EDITION_FILE
-    text = path.read_text(encoding="utf-8-sig")
+    text = read_text_inside(path, folder)
     write_atomic(path, replace_top_level_keys(text, updates, path))
 
 

@@ -17,11 +17,12 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from varcomms import safeyaml
 from varcomms.errors import InputError
 
 KeyPath = tuple[str | int, ...]
 # libyaml's parser keeps the same marks and is several times faster.
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Loader = safeyaml.Loader
 _BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
@@ -56,7 +57,12 @@ def _record_lines(node: yaml.Node, prefix: KeyPath, offset: int, lines: dict[Key
 
 
 def parse_yaml(text: str, path: Path, *, first_line: int = 1) -> ParsedYaml:
-    """Parse one YAML document; syntax errors become InputError with the file line."""
+    """Parse one YAML document; syntax errors become InputError with the file line.
+
+    Aliases, deep nesting and huge documents are refused first (see
+    :mod:`varcomms.safeyaml`): an alias bomb would expand here and in the line map.
+    """
+    _refuse_unsafe(text, path, first_line)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -148,6 +154,7 @@ def replace_top_level_keys(text: str, updates: Mapping[str, Any], path: Path) ->
     Each key's old lines are removed; the new ones go where the first of them was, or
     at the end. Comments and formatting of every other key survive.
     """
+    _refuse_unsafe(text, path, 1)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -182,6 +189,14 @@ def replace_top_level_keys(text: str, updates: Mapping[str, Any], path: Path) ->
     return "".join(lines[:insert_at]) + new_text + "".join(lines[insert_at:])
 
 
+def _refuse_unsafe(text: str, path: Path, first_line: int) -> None:
+    try:
+        safeyaml.check(text)
+    except safeyaml.UnsafeYamlError as err:
+        line = err.line + first_line - 1 if err.line is not None else first_line
+        raise InputError(err.message, path=path, line=line) from err
+
+
 def loader_data(text: str) -> dict[str, Any]:
-    data = yaml.safe_load(text)
+    data = safeyaml.safe_load(text)
     return dict(data) if isinstance(data, Mapping) else {}

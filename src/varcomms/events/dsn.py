@@ -53,11 +53,17 @@ def parse_dsn(raw: bytes, *, received: datetime) -> list[ProviderEvent]:
     return events
 
 
+def _decoded(part: Message) -> bytes:
+    """A non-multipart part's body as bytes (empty when there is none)."""
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
+
+
 def _status_blocks(part: Message) -> list[Message]:
     payload = part.get_payload()
     if isinstance(payload, list):  # the email package parses the blocks as messages
         return [block for block in payload if isinstance(block, Message)]
-    text = part.get_payload(decode=True) or b""
+    text = _decoded(part)
     return [
         message_from_bytes(chunk.strip() + b"\n", policy=policy.compat32)
         for chunk in text.replace(b"\r\n", b"\n").split(b"\n\n")
@@ -69,7 +75,7 @@ def _original_message_id(part: Message) -> str | None:
     payload = part.get_payload()
     if isinstance(payload, list) and payload and isinstance(payload[0], Message):
         return bare_message_id(payload[0].get("Message-ID"))
-    text = part.get_payload(decode=True) or b""
+    text = _decoded(part)
     headers = message_from_bytes(text, policy=policy.compat32)
     return bare_message_id(headers.get("Message-ID"))
 

@@ -73,19 +73,22 @@ def _imap_unseen(
     try:
         connection = imaplib.IMAP4_SSL(host, port, timeout=30)
     except OSError as err:
-        raise ProviderError(f"cannot reach the bounce mailbox {host}:{port}: {err}") from err
+        raise ProviderError(
+            f"cannot reach the bounce mailbox {host}:{port}: {err}", provider="imap"
+        ) from err
     try:
         connection.login(username, password)
         connection.select(folder)
         _, data = connection.uid("SEARCH", "UNSEEN")
-        for uid in (data[0] or b"").split():
+        for raw_uid in (data[0] or b"").split():
+            uid = raw_uid.decode()
             _, parts = connection.uid("FETCH", uid, "(RFC822)")
             for part in parts:
                 if isinstance(part, tuple):
-                    yield uid.decode(), part[1]
+                    yield uid, part[1]
             connection.uid("STORE", uid, "+FLAGS", "(\\Seen)")
     except imaplib.IMAP4.error as err:
-        raise ProviderError(f"the bounce mailbox refused: {err}") from err
+        raise ProviderError(f"the bounce mailbox refused: {err}", provider="imap") from err
     finally:
         with contextlib.suppress(OSError, imaplib.IMAP4.error):
             connection.logout()

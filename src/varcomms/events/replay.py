@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete
 
@@ -18,6 +19,7 @@ def remember_token(
         # A token older than the accepted window needs no memory: its request is refused
         # by its timestamp. Pruning here keeps the table at one window's worth of rows.
         db.execute(delete(webhook_tokens).where(webhook_tokens.c.seen_at < now - keep))
+        statement: Any
         if db.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as pg_insert
 

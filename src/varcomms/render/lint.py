@@ -17,6 +17,7 @@ from varcomms.models import Edition
 from varcomms.render.checks import Level, check_html, check_text
 from varcomms.render.environment import PACKAGED_TEMPLATES, forget_templates
 from varcomms.render.pipeline import email_html, mjml_document, strip_marks, text_part
+from varcomms.render.placeholders import fresh_placeholders, seal_html, seal_text
 from varcomms.render.variants import Variant, variant_for
 
 
@@ -66,7 +67,7 @@ def lint_rendered(
     chosen = representative_variants(edition) if variants is None else tuple(variants)
     # Review the templates as they are on disk now, not as a long-lived process cached them.
     forget_templates(config.templates_dir)
-    found: dict[tuple[str, str, str, str | None, int | None], list[str]] = {}
+    found: dict[tuple[Level, str, str, str | None, int | None], list[str]] = {}
     for variant in chosen:
         for key in _findings(config, edition, variant):
             found.setdefault(key, []).append(variant.key)
@@ -82,9 +83,12 @@ def _findings(
 ) -> list[tuple[Level, str, str, str | None, int | None]]:
     # The steps of render_variant without the web version, which adds no check.
     try:
-        name, document, context = mjml_document(config, edition, variant)
-        html = strip_marks(email_html(config, name, document, context))
-        text = text_part(config, edition, context)  # its template errors count too
+        # Sealed like render_variant, so a placeholder written in content can never
+        # pass for the template's own unsubscribe or preferences link (F4).
+        placeholders = fresh_placeholders()
+        name, document, context = mjml_document(config, edition, variant, placeholders)
+        html = strip_marks(seal_html(email_html(config, name, document, context), placeholders))
+        text = seal_text(text_part(config, edition, context), placeholders)  # errors count too
     except InputError as err:
         template = _template_name(config, err.path) if err.path is not None else None
         message = err.message

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,9 +12,10 @@ from markupsafe import escape
 
 from varcomms.config import Config
 from varcomms.errors import InputError
-from varcomms.models import Edition, RenderedEmail
+from varcomms.models import PERSONAL_FIELDS, Edition, RenderedEmail
 from varcomms.render.checks import Finding, check_html, check_text
 from varcomms.render.compile import compile_mjml, render_template
+from varcomms.render.placeholders import defuse_text, fresh_placeholders, seal_html, seal_text
 from varcomms.render.text import tidy
 from varcomms.render.variants import Variant, variants_of
 from varcomms.render.view import build_view, web_values
@@ -68,11 +69,14 @@ _EMAIL_ONLY = re.compile(re.escape(EMAIL_ONLY_START) + ".*?" + re.escape(EMAIL_O
 
 
 def mjml_document(
-    config: Config, edition: Edition, variant: Variant
+    config: Config,
+    edition: Edition,
+    variant: Variant,
+    placeholders: Mapping[str, str] = PERSONAL_FIELDS,
 ) -> tuple[str, str, dict[str, Any]]:
     """Step 1 (Jinja): the template used, the MJML document and the template context."""
     _check_variant(edition, variant)
-    context = build_view(config, edition, variant).context()
+    context = build_view(config, edition, variant, placeholders).context()
     name, document = render_template(
         config.templates_dir, template_names(edition, "email"), context
     )
@@ -119,16 +123,19 @@ class _Rendered:
 
 
 def _render(config: Config, edition: Edition, variant: Variant) -> _Rendered:
-    name, document, context = mjml_document(config, edition, variant)
-    marked = email_html(config, name, document, context)
+    # Our own placeholders are unguessable while content is templated in; sealing then
+    # defuses any that content brought along and makes ours the ones delivery fills.
+    placeholders = fresh_placeholders()
+    name, document, context = mjml_document(config, edition, variant, placeholders)
+    marked = seal_html(email_html(config, name, document, context), placeholders)
     html = strip_marks(marked)
-    text = text_part(config, edition, context)
+    text = seal_text(text_part(config, edition, context), placeholders)
     findings = (*check_html(html, config.render), *check_text(text))
     email = RenderedEmail(
         edition_id=edition.id,
         variant=variant.key,
-        subject=edition.subject,
-        preheader=edition.preheader,
+        subject=defuse_text(edition.subject),
+        preheader=defuse_text(edition.preheader),
         html=html,
         text=text,
         web_html=web_version(config, edition.id, marked),

@@ -191,7 +191,7 @@ class PreviewServer:
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"http://{host!s}:{port}/"
 
     def start(self, *, poll_seconds: float = 0.5, watch: bool = True) -> None:
         """Render once, then serve; with ``watch``, re-render when a file changes."""

@@ -7,6 +7,7 @@ every link, and the personal fields left as placeholders for delivery.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -99,7 +100,14 @@ class EmailView:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
-def build_view(config: Config, edition: Edition, variant: Variant) -> EmailView:
+def build_view(
+    config: Config,
+    edition: Edition,
+    variant: Variant,
+    placeholders: Mapping[str, str] = PERSONAL_FIELDS,
+) -> EmailView:
+    """The template context of one variant; ``placeholders`` stand for the personal fields
+    (a render passes its own unguessable ones, see :mod:`varcomms.render.placeholders`)."""
     tz = config.tz
     tracker = Tracker.for_edition(config, edition.id)
     # A VAR-only edition shows only its own logo; the joint one shows both.
@@ -139,12 +147,12 @@ def build_view(config: Config, edition: Edition, variant: Variant) -> EmailView:
         variant=variant,
         brands=brands,
         urls={
-            "web": PERSONAL_FIELDS["web_url"],
-            "preferences": PERSONAL_FIELDS["preferences_url"],
-            "unsubscribe": PERSONAL_FIELDS["unsubscribe_url"],
+            "web": placeholders["web_url"],
+            "preferences": placeholders["preferences_url"],
+            "unsubscribe": placeholders["unsubscribe_url"],
             "privacy": config.urls.privacy_statement,
         },
-        greeting_name=PERSONAL_FIELDS["greeting_name"],
+        greeting_name=placeholders["greeting_name"],
         kicker=issue_label if edition.kind == "regular" else f"Extra editie · {issue_label}",
         senders=senders,
         issue_label=issue_label,

@@ -7,15 +7,10 @@ this package registers them all.
 
 from __future__ import annotations
 
+from varcomms.pool import as_utc, upcoming_window  # the pool's listing filters (moved)
 from varcomms.sources import campaign, event_rss, ical, manual, rss
 from varcomms.sources.base import REGISTRY, Batch, Source, SourceEnv, register
-from varcomms.sources.collector import (
-    CollectProgress,
-    as_utc,
-    collect,
-    select_sources,
-    upcoming_window,
-)
+from varcomms.sources.collector import CollectProgress, collect, select_sources
 from varcomms.sources.report import CollectReport, SourceReport, SourceStatus
 
 __all__ = [

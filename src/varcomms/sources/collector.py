@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,6 +24,7 @@ from varcomms.config import Config, SourceConfig
 from varcomms.context import Context
 from varcomms.errors import VarcommsError
 from varcomms.models import Item
+from varcomms.pool import as_utc
 from varcomms.sources.base import Batch, SourceEnv, local_path, make_source
 from varcomms.sources.http import HttpClient, Validators
 from varcomms.sources.report import CollectReport, SourceReport, SourceStatus
@@ -106,22 +107,6 @@ def select_sources(config: Config, only: str | Iterable[str] | None) -> list[Sou
     if not names:
         return [s for s in config.sources if s.enabled]
     return [config.source(name) for name in dict.fromkeys(names)]
-
-
-def as_utc(value: datetime | date, config: Config) -> datetime:
-    """A date from the command line as UTC: dates and naive times are local time."""
-    if not isinstance(value, datetime):
-        value = datetime(value.year, value.month, value.day, tzinfo=config.tz)
-    elif value.tzinfo is None:
-        value = value.replace(tzinfo=config.tz)
-    return value.astimezone(UTC)
-
-
-def upcoming_window(ctx: Context) -> dict[str, datetime]:
-    """``list_items`` filters for the events an edition planned now would offer."""
-    now = ctx.clock.now()
-    days = ctx.config.editions.agenda_window_days
-    return {"event_from": now, "event_until": now + timedelta(days=days)}
 
 
 def _source_url(source: SourceConfig, config: Config) -> str | None:

@@ -29,9 +29,11 @@ import yaml
 from markdown_it import MarkdownIt
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from varcomms import safeyaml
 from varcomms.config import SourceConfig
 from varcomms.errors import InputError, SourceError
 from varcomms.models import EventInfo, Item, ItemKind
+from varcomms.safefiles import read_text_inside
 from varcomms.sanitize import absolute_url, sanitize_html
 from varcomms.sources.base import Batch, SourceEnv, ignore_reason, local_path, register
 from varcomms.sources.feeds import TITLE_MAX, plain_text
@@ -102,9 +104,8 @@ class MarkdownFolder:
     def read(self, path: Path) -> tuple[Item, list[str]]:
         """One Markdown file as an Item, with warnings; InputError when unusable."""
         try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as err:
-            raise InputError("not UTF-8 text", path=path) from err
+            # A plain file of the folder itself: never a link out of it (F5).
+            text = read_text_inside(path, path.parent, encoding="utf-8")
         except OSError as err:
             raise InputError(f"cannot read: {err.strerror or err}", path=path) from err
         match = _FRONT_MATTER.match(text)
@@ -113,7 +114,10 @@ class MarkdownFolder:
                 "no front matter", path=path, line=1, hint="start the file with a '---' block"
             )
         try:
-            raw = yaml.safe_load(match.group(1)) or {}
+            raw = safeyaml.safe_load(match.group(1)) or {}
+        except safeyaml.UnsafeYamlError as err:
+            line = err.line + 1 if err.line else None
+            raise InputError(f"front matter: {err.message}", path=path, line=line) from err
         except yaml.MarkedYAMLError as err:
             # The context mark (where the broken construct began) is what an editor
             # needs for an unclosed list or quote; front matter starts on line 2.

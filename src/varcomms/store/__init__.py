@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from varcomms.errors import StoreError
 from varcomms.keyfile import private_dir, private_file
+from varcomms.redact import mask_url
 from varcomms.store.schema import metadata
 
 if TYPE_CHECKING:
@@ -82,12 +83,23 @@ class Store:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @property
+    def shown_url(self) -> str:
+        """The URL for messages: passwords masked, in the userinfo and in the query."""
+        return mask_url(self.engine.url.render_as_string(hide_password=False))
+
     def current_revision(self) -> str | None:
         """The revision recorded in the database (None for an empty one)."""
-        with self.engine.connect() as connection:
-            if not inspect(connection).has_table("alembic_version"):
-                return None
-            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        try:
+            with self.engine.connect() as connection:
+                if not inspect(connection).has_table("alembic_version"):
+                    return None
+                return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except OperationalError as err:
+            raise StoreError(
+                f"cannot open the database {self.shown_url}: {err.orig}",
+                hint="check database_url in varcomms.toml (or VARCOMMS_DATABASE_URL)",
+            ) from err
 
     @staticmethod
     def head_revision() -> str | None:
@@ -106,8 +118,8 @@ class Store:
                 command.upgrade(_alembic_config(connection), revision)
         except OperationalError as err:
             raise StoreError(
-                f"cannot open the database {self.engine.url.render_as_string()}: {err.orig}",
-                hint="check database_url in varcomms.toml",
+                f"cannot open the database {self.shown_url}: {err.orig}",
+                hint="check database_url in varcomms.toml (or VARCOMMS_DATABASE_URL)",
             ) from err
         except SQLAlchemyError as err:
             raise StoreError(f"database migration failed: {err}") from err

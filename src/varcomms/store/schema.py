@@ -20,10 +20,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
+    Unicode,
     UniqueConstraint,
 )
 from sqlalchemy.sql.expression import false
@@ -142,6 +144,10 @@ subscribers = Table(
     Column("confirmed_at", UTCDateTime()),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # Which version of the sign-up form's consent text the person agreed to (web opt-in).
+    Column("consent_version", String(40)),
+    # A reader may pause the newsletter from the preference centre; no mail until then.
+    Column("paused_until", UTCDateTime()),
     Index("ix_subscribers_status", "status"),
     Index("ix_subscribers_org_type", "org_type"),
     Index("ix_subscribers_municipality", "municipality"),
@@ -175,6 +181,37 @@ suppressions = Table(
     Column("source", String(100)),
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("kind", "value", name="uq_suppressions_kind_value"),
+)
+
+# -- web: sign-up requests and rate limits ---------------------------------------------
+
+optins = Table(
+    "optins",
+    metadata,
+    # AUTOINCREMENT: an id is never reused, so an old confirmation link never names a
+    # newer request.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(320), nullable=False),
+    # What the form said (name, organisation, type, municipality, themes): applied only
+    # when the address is confirmed.
+    Column("data", JSON, nullable=False, default=dict),
+    Column("consent_version", String(40), nullable=False),
+    Column("source", String(100), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("confirmed_at", UTCDateTime()),
+    Index("ix_optins_email", "email"),
+    sqlite_autoincrement=True,
+)
+
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    # A keyed hash of what is limited (a client address, a mail address), never the value.
+    Column("bucket", String(100), primary_key=True),
+    Column("window_start", UTCDateTime(), primary_key=True),
+    Column("hits", Integer, nullable=False),
+    Index("ix_rate_limits_window_start", "window_start"),
 )
 
 # -- delivery -------------------------------------------------------------------------
@@ -247,4 +284,44 @@ webhook_tokens = Table(
     Column("provider", String(40), primary_key=True),
     Column("token", String(200), primary_key=True),
     Column("seen_at", UTCDateTime(), nullable=False),
+)
+
+# -- scheduler --------------------------------------------------------------------------
+
+# APScheduler's own job store table (SQLAlchemyJobStore, tablename="scheduler_jobs"),
+# created here so the migrated schema is the whole schema; APScheduler finds it present.
+scheduler_jobs = Table(
+    "scheduler_jobs",
+    metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)
+
+# What the scheduler has done once and must never do again: a reminder, a draft, a
+# day's refresh, a collect slot. The key says which; the row is written before the act.
+scheduler_notices = Table(
+    "scheduler_notices",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("edition_id", String(50)),
+    Column("kind", String(40), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("detail", Text),
+)
+
+# The scheduler's claim on an edition's send. Inserting the row (or moving it from
+# interrupted/released to sending) is the conditional scheduled → sending change: two
+# schedulers firing at once, only one row change succeeds, only one sends.
+scheduler_sends = Table(
+    "scheduler_sends",
+    metadata,
+    Column("edition_id", String(50), primary_key=True),
+    Column("state", String(20), nullable=False),  # sending | interrupted | released | sent | failed
+    Column("owner", String(80)),
+    Column("claimed_at", UTCDateTime()),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("released_by", String(200)),
+    Column("released_at", UTCDateTime()),
+    Column("note", Text),
 )

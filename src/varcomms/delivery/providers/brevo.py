@@ -57,7 +57,7 @@ class BrevoProvider(HttpProvider):
         self.url = f"{self.brevo.base_url.rstrip('/')}/v3/smtp/email"
 
     @property
-    def batch_size(self) -> int:  # type: ignore[override]
+    def batch_size(self) -> int:
         return min(self.brevo.batch_size, self.capabilities.max_batch)
 
     @property

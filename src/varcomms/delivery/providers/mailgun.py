@@ -38,7 +38,7 @@ class MailgunProvider(HttpProvider):
         self.url = f"{self.mailgun.base_url.rstrip('/')}/v3/{self.mailgun.domain}/messages"
 
     @property
-    def batch_size(self) -> int:  # type: ignore[override]
+    def batch_size(self) -> int:
         return min(self.mailgun.batch_size, self.capabilities.max_batch)
 
     def form_fields(self, batch: Batch) -> list[tuple[str, str]]:

@@ -42,7 +42,7 @@ class PostmarkProvider(HttpProvider):
         self.url = f"{self.postmark.base_url.rstrip('/')}/email/batch"
 
     @property
-    def batch_size(self) -> int:  # type: ignore[override]
+    def batch_size(self) -> int:
         return min(self.postmark.batch_size, self.capabilities.max_batch)
 
     def batch_size_for(self, variant: PreparedVariant) -> int:

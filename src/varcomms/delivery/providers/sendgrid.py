@@ -38,7 +38,7 @@ class SendgridProvider(HttpProvider):
         self.url = f"{self.sendgrid.base_url.rstrip('/')}/v3/mail/send"
 
     @property
-    def batch_size(self) -> int:  # type: ignore[override]
+    def batch_size(self) -> int:
         return min(self.sendgrid.batch_size, self.capabilities.max_batch)
 
     def auth_headers(self) -> dict[str, str]:

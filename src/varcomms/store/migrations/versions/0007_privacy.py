@@ -5,7 +5,7 @@ so the links in an erased person's old mail (which name a subscriber id) would a
 the next newcomer. PostgreSQL's identity sequences never reuse a value: nothing to do.
 
 Revision ID: 0007
-Revises: 0011
+Revises: 0010
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0007"
-down_revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
@@ -28,17 +28,25 @@ def upgrade() -> None:
     if "AUTOINCREMENT" in ddl.upper():
         return
     # Rebuilding the table drops the old one, and with foreign keys on, SQLite's implicit
-    # DELETE would cascade into subscriber_themes: keep the themes aside meanwhile.
-    bind.exec_driver_sql(
-        "CREATE TEMPORARY TABLE varcomms_themes_aside AS SELECT * FROM subscriber_themes"
-    )
+    # DELETE would cascade into every table that refers to it (subscriber_themes): keep
+    # their rows aside meanwhile. Names come from the schema itself, not from input.
+    children = [
+        name
+        for (name,) in bind.exec_driver_sql(
+            "SELECT m.name FROM sqlite_master AS m, pragma_foreign_key_list(m.name) AS f "
+            "WHERE m.type = 'table' AND f.\"table\" = 'subscribers'"
+        )
+    ]
+    for child in dict.fromkeys(children):
+        bind.exec_driver_sql(f'CREATE TEMPORARY TABLE "aside_{child}" AS SELECT * FROM "{child}"')
     with op.batch_alter_table(
         "subscribers", recreate="always", table_kwargs={"sqlite_autoincrement": True}
     ):
         pass
-    bind.exec_driver_sql("DELETE FROM subscriber_themes")
-    bind.exec_driver_sql("INSERT INTO subscriber_themes SELECT * FROM varcomms_themes_aside")
-    bind.exec_driver_sql("DROP TABLE varcomms_themes_aside")
+    for child in dict.fromkeys(children):
+        bind.exec_driver_sql(f'DELETE FROM "{child}"')
+        bind.exec_driver_sql(f'INSERT INTO "{child}" SELECT * FROM "aside_{child}"')
+        bind.exec_driver_sql(f'DROP TABLE "aside_{child}"')
     # Ids handed out before (also of people erased since) are never given again: start
     # above every id the tables still remember.
     bind.exec_driver_sql("DELETE FROM sqlite_sequence WHERE name = 'subscribers'")
