@@ -471,3 +471,24 @@ def test_f3_a_dry_run_keeps_no_per_recipient_files(files_ctx: Context, tmp_path:
     assert report.sent == 5 and report.outbox is None
     outbox = files_ctx.config.data_dir / "outbox"
     assert [p for p in outbox.rglob("*") if p.is_file()] == []
+
+
+def test_f1_erase_removes_the_persons_web_sign_ups_only(actx: Context) -> None:
+    from varcomms.store.schema import optins
+
+    with actx.store.begin() as db:
+        for address in ("jan@example.org", "marjan@example.org", "JAN@example.org"):
+            db.execute(
+                insert(optins).values(
+                    email=address,
+                    data={"name": "Jan Erasmus" if "jan@" in address.lower() else "Marjan"},
+                    consent_version="v1",
+                    source="web",
+                    created_at=WHEN,
+                    expires_at=WHEN,
+                )
+            )
+    report = erase(actx, "jan@example.org")
+    assert report.counts["optins"] == 2
+    with actx.store.connect() as db:
+        assert list(db.execute(select(optins.c.email)).scalars()) == ["marjan@example.org"]
