@@ -11,9 +11,12 @@ from __future__ import annotations
 import logging
 import random
 import secrets
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
 
 from varcomms.audience import erasure_key
 from varcomms.context import Context
@@ -161,17 +164,21 @@ def _deliver(
                     f"`varcomms send status {edition_id}` shows how far it got",
                 )
             send_id, resumed = previous.id, True
+    discard: Path | None = None
     if provider is None:
         if dry_run:
-            directory = (
-                ctx.config.resolve(ctx.config.provider.outbox.directory) / f"dry-run-{send_id}"
-            )
-            provider = OutboxProvider(ctx, rng=rng, directory=directory)
+            # Every message is built and written as a send would, then thrown away: kept
+            # per-recipient files would be copies of personal data nobody asked for.
+            base = ctx.config.resolve(ctx.config.provider.outbox.directory)
+            base.mkdir(parents=True, exist_ok=True)
+            discard = Path(tempfile.mkdtemp(prefix=f".dry-run-{send_id}-", dir=base))
+            provider = OutboxProvider(ctx, rng=rng, directory=discard)
         else:
             provider = make_provider(ctx, rng=rng)
     # Everything that can be wrong with the setup fails here, before any message.
     provider.check(Requirements())
     signer = TokenSigner.from_secrets(ctx.secrets)
+    key = erasure_key(ctx)  # refuses while erased people could not be recognised
     provider.open()
     if on_start is not None:
         try:
@@ -187,7 +194,7 @@ def _deliver(
         dry_run=dry_run,
         resumed=resumed,
     )
-    if isinstance(provider, OutboxProvider):
+    if isinstance(provider, OutboxProvider) and discard is None:
         report.outbox = provider.folder(edition_id)
     try:
         if not resumed:
@@ -216,7 +223,7 @@ def _deliver(
                 for key, rendered in variants.items()
             },
             personaliser=Personaliser(ctx.config, signer, edition_id),
-            erasure_key=erasure_key(ctx),
+            erasure_key=key,
             limiter=(
                 RateLimiter(ctx.config.delivery.rate_per_second, ctx.clock)
                 if provider.effective_capabilities.remote
@@ -251,6 +258,8 @@ def _deliver(
             ledger.set_send_status(send_id, report.status)
     finally:
         provider.close()
+        if discard is not None:
+            shutil.rmtree(discard, ignore_errors=True)
     return report
 
 
