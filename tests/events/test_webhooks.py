@@ -300,9 +300,7 @@ def test_engagement_segments_follow_webhook_events(
     assert count_matching(events_ctx.store, segment) == 1
 
 
-def test_a_late_event_about_an_erased_person_does_not_bring_them_back(
-    client, events_ctx
-) -> None:
+def test_a_late_event_about_an_erased_person_does_not_bring_them_back(client, events_ctx) -> None:
     from varcomms.audience import list_suppressions
     from varcomms.delivery.erasure import erase
 

@@ -157,7 +157,7 @@ def segments(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     table = Table("segment", "recipients", "description", "rule")
     for row in rows:
         table.add_row(
-            row["name"], str(row["recipients"]), esc(row["description"]), esc(row["rule"])
+            str(row["name"]), str(row["recipients"]), esc(row["description"]), esc(row["rule"])
         )
     cli.stdout.print(table)
 

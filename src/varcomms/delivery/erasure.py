@@ -19,7 +19,7 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import Connection, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, func, or_, select, update
 
 from varcomms.audience import (
     EraseReport,
@@ -86,7 +86,7 @@ def erase(ctx: Context, email: str) -> EraseReport:
 def erase_ledger(db: Connection, target: ErasureTarget, subscriber_id: int | None) -> int:
     """Take the person out of the send ledger; rows (and so the counts) stay."""
     pattern = target.pattern
-    mine = func.lower(deliveries.c.email).in_(target.forms)
+    mine: ColumnElement[bool] = func.lower(deliveries.c.email).in_(target.forms)
     if subscriber_id is not None:
         mine = or_(mine, deliveries.c.subscriber_id == subscriber_id)
     changed = 0
