@@ -41,7 +41,6 @@ MAX_DAYS = 3660  # ten years
 MAX_TIMEOUT = 600.0  # seconds
 
 PROVIDER_NAMES = ("outbox", "memory", "smtp", "mailgun", "sendgrid", "postmark", "brevo")
-SOURCE_KINDS = ("rss", "ical", "event-rss", "campaign", "manual")
 
 
 class Section(BaseModel):
@@ -111,12 +110,14 @@ class Theme(Section):
 class SourceConfig(Section):
     """One configured source. ``kind`` picks the plug-in that reads it.
 
-    ``url`` may be http(s), ``file:`` or a path relative to the configuration file, so
-    the bundled samples work without a network.
+    The kinds are not listed here: each declares itself in its own module under
+    ``varcomms.sources`` (the registry there checks ``kind`` and what the kind needs,
+    see ``sources.check_sources``). ``url`` may be http(s), ``file:`` or a path relative
+    to the configuration file, so the bundled samples work without a network.
     """
 
     name: str
-    kind: Literal["rss", "ical", "event-rss", "campaign", "manual"]
+    kind: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     url: str | None = None
     path: Path | None = None
     brand: str | None = None
@@ -129,10 +130,7 @@ class SourceConfig(Section):
 
     @model_validator(mode="after")
     def _has_location(self) -> SourceConfig:
-        if self.kind == "manual":
-            if self.path is None:
-                raise ValueError("a manual source needs 'path' (a folder of Markdown files)")
-        elif self.url is None and self.path is None:
+        if self.url is None and self.path is None:
             raise ValueError(f"a {self.kind} source needs 'url' or 'path'")
         return self
 
@@ -151,6 +149,11 @@ class CollectSettings(Section):
     connect_timeout: float = Field(default=5.0, gt=0, le=MAX_TIMEOUT)
     read_timeout: float = Field(default=20.0, gt=0, le=MAX_TIMEOUT)
     retries: int = Field(default=2, ge=0, le=10)
+    # The whole download of one body may take this long; a trickling server is cut off.
+    download_timeout: float = Field(default=60.0, gt=0)
+    # A Retry-After longer than this is not waited for: the source is deferred to the
+    # next run, so one busy server never holds up the report of the others.
+    retry_after_max: float = Field(default=10.0, ge=0)
     user_agent: str = "varcomms/0.1 (+https://veiligheidsalliantie.nl)"
     theme_rules: tuple[ThemeRule, ...] = ()
 

@@ -1,9 +1,12 @@
 """The item pool: every item collected from the sources, de-duplicated, in the database.
 
 Collect writes here (:func:`upsert_items`); drafting reads and marks items used; editors
-skip and re-tag. An item is identified by its stable id; when a source re-publishes the
-same story (same guid, or no guid but the same link, or an event whose UID changed but
-whose title and day did not) the existing row is updated instead of a second one made.
+skip and re-tag. An item is identified by the source's own identity for it: its id (made
+from the guid or UID), then the same guid, then the same link (http and https alike),
+and only as a last resort an event with the same title on the same day whose old UID
+the calendar no longer publishes. A match on link or title never crosses events on
+different dates, so a new event never takes over a past one (and its ``skipped`` or
+``used``); it is a new item.
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
 
 from sqlalchemy import Connection, Row, and_, func, or_, select, update
 
@@ -112,83 +117,160 @@ def row_to_item(row: Row[Any]) -> Item:
     )
 
 
+class _Known:
+    """The stored rows a batch may be new sightings of, read in a few queries.
+
+    One query per kind of identity (ids, guids, links) for the whole batch instead of
+    three per item: a cold collect of thousands of items is bound by this. Rows added
+    in this batch are filed here too, so a later item of the batch finds them.
+    """
+
+    CHUNK = 500  # bound parameters per query, well under every database's limit
+
+    def __init__(self, db: Connection, batch: list[Item]) -> None:
+        self.by_id: dict[str, Any] = {}
+        self.by_guid: dict[tuple[str, str], Any] = {}
+        self.by_url: dict[tuple[str, str], list[Any]] = {}
+        column = items_table.c
+        self._read(db, None, column.id, [item.id for item in batch])
+        for source in {item.source for item in batch}:
+            # With the source first, the lookups use the (source, guid/url) indexes.
+            mine = [item for item in batch if item.source == source]
+            self._read(db, source, column.guid, [item.guid for item in mine if item.guid])
+            urls = [url for item in mine if item.url for url in _url_variants(item.url)]
+            self._read(db, source, column.url, urls)
+
+    def _read(self, db: Connection, source: str | None, column: Any, values: list[str]) -> None:
+        unique = sorted(set(values))
+        for start in range(0, len(unique), self.CHUNK):
+            where = [column.in_(unique[start : start + self.CHUNK])]
+            if source is not None:
+                where.append(items_table.c.source == source)
+            for row in db.execute(select(items_table).where(*where)):
+                self.add(row)
+
+    def add(self, row: Any) -> None:
+        if row.id in self.by_id:
+            return
+        self.by_id[row.id] = row
+        if row.guid:
+            self.by_guid.setdefault((row.source, row.guid), row)
+        if row.url:
+            self.by_url.setdefault((row.source, row.url), []).append(row)
+
+
 def _find_existing(
-    db: Connection, item: Item, *, live_keys: set[str], claimed: set[str]
-) -> Row[Any] | None:
+    db: Connection,
+    item: Item,
+    known: _Known,
+    *,
+    live_keys: set[str],
+    claimed: set[str],
+    zone: tzinfo,
+) -> Any | None:
     """The row this item is a new sighting of, if any (see the module docstring).
 
     ``live_keys`` are the guids of the batch being stored: a row whose own guid is still
-    published is a different story, never a rescheduled one. ``claimed`` are rows already
+    published is a different story, never another sighting. ``claimed`` are rows already
     matched in this batch, so two items never land on one row.
     """
-    row = db.execute(select(items_table).where(items_table.c.id == item.id)).first()
+    row = known.by_id.get(item.id)
     if row is not None:
         return row
-    same_source = items_table.c.source == item.source
     if item.guid:
-        row = db.execute(
-            select(items_table).where(same_source, items_table.c.guid == item.guid)
-        ).first()
+        row = known.by_guid.get((item.source, item.guid))
         if row is not None:
             return row
-    elif item.url:  # an entry without a link of its own has url ""; that matches nothing
-        row = db.execute(
-            select(items_table).where(
-                same_source, items_table.c.guid.is_(None), items_table.c.url == item.url
-            )
-        ).first()
-        if row is not None:
-            return row
+
+    def free(row: Any) -> bool:
+        return (
+            row.id not in claimed and row.guid not in live_keys and _same_event_day(row, item, zone)
+        )
+
+    if item.url:  # an entry without a link of its own has url ""; that matches nothing
+        for url in _url_variants(item.url):
+            for row in known.by_url.get((item.source, url), ()):
+                if free(row) and _same_identity(row.guid, item.guid):
+                    return row
     if item.event is not None:
-        # A rescheduled event often gets a new UID from the calendar; the same title in
-        # the same source within a few weeks of the old date, whose old UID is gone from
-        # the calendar, is the same event.
-        window = 60 * 60 * 24 * 45
-        candidates = db.execute(
+        # Last resort: a calendar that re-exported its events under new UIDs. Same title,
+        # same local day, and the old UID gone from the calendar.
+        rows = db.execute(
             select(items_table).where(
-                same_source,
+                items_table.c.source == item.source,
                 items_table.c.kind == item.kind.value,
                 func.lower(items_table.c.title) == item.title.lower(),
                 items_table.c.event_start.is_not(None),
             )
         ).all()
-        start = item.event.start
-        candidates = [
-            row
-            for row in candidates
-            if row.id not in claimed
-            and row.guid not in live_keys
-            and abs((row.event_start - start).total_seconds()) <= window
-        ]
-        if candidates:
-            return min(candidates, key=lambda row: abs((row.event_start - start).total_seconds()))
+        for row in rows:
+            if free(row):
+                return row
     return None
 
 
-def upsert_items(store: Store, found: Iterable[Item], *, now: datetime) -> UpsertCounts:
+def _same_identity(stored: str | None, guid: str | None) -> bool:
+    """Whether a row found by link is this item: both without a guid, or the stored guid
+    is this guid as feedparser used to resolve it (``1001`` kept as ``http://host/1001``
+    before guids were kept as written). Two different guids on one link are two stories.
+    """
+    if guid is None or stored is None:
+        return guid is None and stored is None
+    return "://" in stored and "://" not in guid and urljoin(stored, guid) == stored
+
+
+def _url_variants(url: str) -> list[str]:
+    """The link over http and over https: a site moving to https is the same story."""
+    for scheme, other in (("http://", "https://"), ("https://", "http://")):
+        if url.startswith(scheme):
+            return [url, other + url[len(scheme) :]]
+    return [url]
+
+
+def _same_event_day(row: Row[Any], item: Item, zone: tzinfo) -> bool:
+    """True for news; for events, whether both fall on the same local day."""
+    if item.event is None and row.event_start is None:
+        return True
+    if item.event is None or row.event_start is None:
+        return False
+    old = row.event_start
+    if old.tzinfo is None:  # SQLite gives naive UTC back
+        old = old.replace(tzinfo=UTC)
+    return old.astimezone(zone).date() == item.event.start.astimezone(zone).date()
+
+
+def upsert_items(
+    store: Store, found: Iterable[Item], *, now: datetime, zone: tzinfo = UTC
+) -> UpsertCounts:
     """Add new items, update changed ones; skipped/used status is never reset.
 
-    Pass all items of one source in one call: de-duplication of rescheduled events
-    looks at which events the source still publishes.
+    Pass all items of one source in one call: de-duplication looks at which guids the
+    source still publishes. ``zone`` is the local time that decides an event's day.
     """
     batch = list(found)
     live_keys = {item.guid for item in batch if item.guid}
     claimed: set[str] = set()
     counts = UpsertCounts()
+    inserts: dict[str, dict[str, Any]] = {}  # new rows, written together at the end
+    seen: list[str] = []  # unchanged rows: only last_seen moves
     with store.begin() as db:
+        known = _Known(db, batch)
         for item in batch:
-            existing = _find_existing(db, item, live_keys=live_keys, claimed=claimed)
+            existing = _find_existing(
+                db, item, known, live_keys=live_keys, claimed=claimed, zone=zone
+            )
             if existing is None:
-                db.execute(
-                    items_table.insert().values(
-                        id=item.id,
-                        status=item.status.value,
-                        used_in=item.used_in,
-                        first_seen=now,
-                        last_seen=now,
-                        **_values(item),
-                    )
-                )
+                values = {
+                    "id": item.id,
+                    "status": item.status.value,
+                    "used_in": item.used_in,
+                    "first_seen": now,
+                    "last_seen": now,
+                    "themes_locked": False,
+                    **_values(item),
+                }
+                inserts[item.id] = values
+                known.add(SimpleNamespace(**values))
                 claimed.add(item.id)
                 counts.new += 1
                 continue
@@ -197,10 +279,21 @@ def upsert_items(store: Store, found: Iterable[Item], *, now: datetime) -> Upser
                 # An editor re-tagged it: their themes win over the rules, now and later.
                 item = replace(item, themes=tuple(existing.themes or ()))
             values = _values(item)
-            if existing.content_hash == values["content_hash"]:
-                db.execute(
-                    update(items_table).where(items_table.c.id == existing.id).values(last_seen=now)
-                )
+            if existing.id in inserts:  # a second sighting within this batch: last wins
+                changed = inserts[existing.id]["content_hash"] != values["content_hash"]
+                inserts[existing.id].update(values)
+                counts.updated += changed
+                counts.unchanged += not changed
+            elif existing.content_hash == values["content_hash"]:
+                if existing.guid != item.guid:
+                    # The identity moved (a guid now kept as written): follow it.
+                    db.execute(
+                        update(items_table)
+                        .where(items_table.c.id == existing.id)
+                        .values(last_seen=now, guid=item.guid)
+                    )
+                else:
+                    seen.append(existing.id)
                 counts.unchanged += 1
             else:
                 db.execute(
@@ -209,6 +302,11 @@ def upsert_items(store: Store, found: Iterable[Item], *, now: datetime) -> Upser
                     .values(last_seen=now, **values)
                 )
                 counts.updated += 1
+        if inserts:
+            db.execute(items_table.insert(), list(inserts.values()))
+        for start in range(0, len(seen), _Known.CHUNK):
+            chunk = seen[start : start + _Known.CHUNK]
+            db.execute(update(items_table).where(items_table.c.id.in_(chunk)).values(last_seen=now))
     return counts
 
 

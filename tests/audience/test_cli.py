@@ -116,3 +116,91 @@ def test_every_command_has_help(cli, project: Path) -> None:
                     "suppress", "suppressions"):  # fmt: skip
         result = run(cli, project, command, "--help")
         assert result.code == 0, command
+
+
+@pytest.mark.parametrize("fragment", ["@rotterdam.nl", "a", "rotterdam.nl", "jansen"])
+def test_f1_cli_erase_refuses_a_fragment_before_asking(cli, project: Path, fragment: str) -> None:
+    run(cli, project, "import", str(project / "leden.csv"))
+    before = run(cli, project, "export").stdout
+    refused = run(cli, project, "erase", fragment, "--yes")
+    assert refused.code != 0
+    assert "not one valid address" in refused.stderr and "Traceback" not in refused.stderr
+    assert run(cli, project, "export").stdout == before
+
+
+def test_f3_cli_erase_lists_the_files_it_could_not_clean(
+    cli, project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    source = elsewhere / "leden.csv"
+    shutil.copy(project / "leden.csv", source)  # Jan is in it twice: a rejects row
+    run(cli, project, "import", str(source))  # writes leden.rejects.csv beside it
+    inside = project / "data" / "backup.csv"
+    outside = elsewhere / "export.csv"
+    person = elsewhere / "jan.json"
+    other = elsewhere / "riec.json"
+    run(cli, project, "export", "-o", str(inside))
+    run(cli, project, "export", "-o", str(outside))
+    run(cli, project, "export-person", "j.jansen@rotterdam.nl", "-o", str(person))
+    run(cli, project, "export-person", "r.mulder@riec.nl", "-o", str(other))
+    erased = run(cli, project, "erase", "j.jansen@rotterdam.nl", "--yes", "--json")
+    assert erased.code == 0, erased
+    listed = set(json.loads(erased.stdout)["not_reached"])
+    assert listed == {str(p) for p in (inside, outside, person, elsewhere / "leden.rejects.csv")}
+    shown = run(cli, project, "erase", "j.jansen@rotterdam.nl", "--yes")
+    assert "Not erased" in shown.stdout and str(outside) in shown.stdout
+    assert "not reached" in shown.stdout  # and it says what lies beyond what it knows
+
+
+def test_f9_personal_data_files_are_private(project: Path) -> None:
+    """The real entry point, under the usual umask 022: nothing readable by others."""
+    import os
+    import stat
+    import subprocess
+    import sys
+
+    config = str(project / "varcomms.toml")
+    people = project / "leden.csv"
+    command = [sys.executable, "-m", "varcomms", "--config", config, "audience"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VARCOMMS_")}
+
+    def varcomms(*args: str) -> None:
+        done = subprocess.run(
+            [*command, *args],
+            env=env,
+            capture_output=True,
+            check=False,
+            preexec_fn=lambda: os.umask(0o022),
+        )
+        assert done.returncode == 0, done.stderr
+
+    varcomms("import", str(people))
+    varcomms("export", "-o", str(project / "export.csv"))
+    varcomms("export-person", "j.jansen@rotterdam.nl", "-o", str(project / "jan.json"))
+    data = project / "data"
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    written = [*data.rglob("*"), project / "export.csv", project / "jan.json"]
+    written.append(project / "leden.rejects.csv")
+    for path in written:
+        if path.is_file():
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_f9_library_writes_are_private_whatever_the_umask(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from varcomms.keyfile import open_private
+    from varcomms.store import Store
+
+    old = os.umask(0o022)
+    try:
+        store = Store.open(f"sqlite:///{tmp_path / 'fresh' / 'varcomms.db'}")
+        store.close()
+        with open_private(tmp_path / "out.csv", encoding="utf-8") as stream:
+            stream.write("x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "fresh").stat().st_mode) == 0o700
+    for path in (tmp_path / "fresh" / "varcomms.db", tmp_path / "out.csv"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -32,8 +32,9 @@ def test_outbox_writes_one_eml_per_message_and_an_index(ctx: Context, tmp_path: 
 def test_dry_run_writes_elsewhere_and_does_not_block_the_send(ctx: Context, tmp_path: Path) -> None:
     dry = deliver(ctx, edition_id="2022-02", variants=VARIANTS, recipients=people(4), dry_run=True)
     assert dry.dry_run and dry.sent == 4
-    assert dry.outbox is not None and "dry-run-" in str(dry.outbox)
-    assert len(list(dry.outbox.glob("*.eml"))) == 4
+    # F3: a dry run keeps no per-recipient file (they would be copies nobody erases).
+    assert dry.outbox is None
+    assert [p for p in (tmp_path / "outbox").rglob("*") if p.is_file()] == []
     real = deliver(ctx, edition_id="2022-02", variants=VARIANTS, recipients=people(4))
     assert real.sent == 4
     assert send_status(ctx, "2022-02").states == {"sent": 4}

@@ -23,10 +23,11 @@ from sqlalchemy import select, update
 from tests.conftest import ROOT
 from tests.delivery.conftest import SIGNING_KEY, parse
 from varcomms import render
-from varcomms.audience import erase, import_csv, iter_recipients, load_segment, suppress
+from varcomms.audience import import_csv, iter_recipients, load_segment, suppress
 from varcomms.config import load_secrets
 from varcomms.context import Context
 from varcomms.delivery import plan_send, send_edition, send_status
+from varcomms.delivery.erasure import erase
 from varcomms.delivery.lock import send_lock
 from varcomms.delivery.providers import Batch
 from varcomms.delivery.providers.outbox import INDEX_NAME, OutboxProvider

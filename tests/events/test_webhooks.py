@@ -298,3 +298,17 @@ def test_engagement_segments_follow_webhook_events(
     assert count_matching(events_ctx.store, segment) == 0
     sendgrid_post(client, sendgrid_key, sendgrid_batch())  # anna clicked
     assert count_matching(events_ctx.store, segment) == 1
+
+
+def test_a_late_event_about_an_erased_person_does_not_bring_them_back(client, events_ctx) -> None:
+    from varcomms.audience import list_suppressions
+    from varcomms.delivery.erasure import erase
+
+    erase(events_ctx, ANNA)
+    body = mailgun_body(MAILGUN_KEY, MESSAGE_ID=bare(ANNA), SEND_ID=SEND_ID)
+    answer = client.post("/webhooks/mailgun", data=body, content_type="application/json")
+    assert answer.status_code == 200 and answer.json["stored"] == 1
+    row = stored(events_ctx)[0]
+    assert row["email"] is None and row["type"] == "bounced"
+    assert ANNA not in json.dumps(row, default=str)
+    assert [s.value for s in list_suppressions(events_ctx.store) if s.kind == "address"] == []

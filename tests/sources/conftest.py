@@ -31,6 +31,10 @@ class Route:
     redirect_to: str | None = None
     fail_first: int = 0  # answer 503 this many times first
     stall: str | None = None  # "headers": hang before answering; "body": hang mid-body
+    # Send the body one byte at a time, this many seconds apart (a trickling server).
+    trickle: float | None = None
+    # Send exactly these bytes after the status line (headers and body, as given).
+    raw: bytes | None = None
     hits: int = 0
 
 
@@ -65,8 +69,14 @@ class FeedServer:
                 if route.stall == "headers":
                     server.release.wait(10)
                     return
+                if route.raw is not None:
+                    self.wfile.write(f"HTTP/1.1 {route.status} X\r\n".encode() + route.raw)
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
                 if route.hits <= route.fail_first:
-                    self._send(503, b"busy", {"Content-Type": "text/plain"})
+                    retry = {k: v for k, v in route.headers.items() if k == "Retry-After"}
+                    self._send(503, b"busy", {"Content-Type": "text/plain", **retry})
                     return
                 if route.redirect_to:
                     self._send(route.status, b"", {"Location": route.redirect_to})
@@ -94,6 +104,22 @@ class FeedServer:
                     self.wfile.write(route.body[:10])
                     self.wfile.flush()
                     server.release.wait(10)
+                    return
+                if route.trickle is not None:
+                    self.send_response(route.status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(route.body)))
+                    self.end_headers()
+                    for byte in route.body:
+                        # Ends at teardown (release), or when the client hangs up.
+                        if server.release.wait(route.trickle):
+                            return
+                        try:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                        except OSError:
+                            return
                     return
                 self._send(route.status, route.body, headers)
 

@@ -73,8 +73,10 @@ def test_dutch_date_parser() -> None:
     assert parse_dutch_date("di, 03 okt 2023") == datetime(2023, 10, 2, 22, 0, tzinfo=UTC)
     assert parse_dutch_date("ma, 31 okt 2022 10:00 CET") == datetime(2022, 10, 31, 9, tzinfo=UTC)
     assert parse_dutch_date("zo, 1 mei 2022 12:00:00 +0000") == datetime(2022, 5, 1, 12, tzinfo=UTC)
-    # Not Dutch, or not a date: left to feedparser's own handlers.
-    assert parse_dutch_date("Tue, 18 Jan 2022 10:00:00 +0100") is None
+    # English names are read too (audit M2); impossible dates give no date (L9).
+    assert parse_dutch_date("Tue, 18 Jan 2022 10:00:00 +0100") == datetime(
+        2022, 1, 18, 9, tzinfo=UTC
+    )
     assert parse_dutch_date("di, 31 feb 2022") is None
     assert parse_dutch_date("gisteren") is None
 

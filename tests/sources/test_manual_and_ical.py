@@ -10,8 +10,10 @@ from tests.sources.conftest import FIXTURES, source, with_sources
 from varcomms import pool, sources
 from varcomms.clock import FakeClock
 from varcomms.context import Context
-from varcomms.models import Item, ItemKind
+from varcomms.models import Item, ItemKind, ItemStatus
 from varcomms.sources import SourceStatus
+
+NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 def by_title(found: list[Item], start: str) -> Item:
@@ -92,23 +94,26 @@ def test_agenda_times_all_day_floating_and_recurring(context: Context) -> None:
     assert weekly.event.end == datetime(2022, 2, 14, 10, 0, tzinfo=UTC)
 
 
-def test_rescheduled_event_stays_one_item(context: Context, tmp_path: Path) -> None:
+def test_an_event_with_a_new_uid_on_another_day_is_a_new_item(
+    context: Context, tmp_path: Path
+) -> None:
+    # Issue 13: identity is the UID; a title match never crosses days. The old row keeps
+    # its own date and status, so nothing an editor decided moves to another event.
     calendar = tmp_path / "agenda.ics"
     shutil.copy(FIXTURES / "agenda.ics", calendar)
     with_sources(context, source("agenda", kind="ical", path=calendar))
     sources.collect(context)
     before = by_title(pool.list_items(context.store, source="agenda"), "Regionale")
+    pool.skip_item(context.store, before.id)
     # The organiser moved the conference; the calendar gave it a new UID.
     shutil.copy(FIXTURES / "agenda-rescheduled.ics", calendar)
     report = sources.collect(context).source("agenda")
-    assert report.new == 0
-    assert report.updated == 2  # the conference, and the webinar that lost its details
-    found = pool.list_items(context.store, source="agenda")
-    (after,) = [i for i in found if i.title.startswith("Regionale")]
-    assert after.id == before.id
-    assert after.event is not None
-    assert after.event.start == datetime(2022, 5, 23, 22, 0, tzinfo=UTC)
-    assert after.event.uid == "conferentie-verzet@test"
+    assert (report.new, report.updated) == (1, 1)  # the conference; the webinar's details
+    found = [i for i in pool.list_items(context.store, source="agenda") if "Regionale" in i.title]
+    old, new = sorted(found, key=lambda i: i.event.start if i.event else NEVER)
+    assert (old.id, old.status) == (before.id, ItemStatus.SKIPPED)
+    assert new.event is not None and new.event.start == datetime(2022, 5, 23, 22, 0, tzinfo=UTC)
+    assert (new.event.uid, new.status) == ("conferentie-verzet@test", ItemStatus.NEW)
 
 
 def test_events_with_the_same_title_are_not_merged(context: Context, tmp_path: Path) -> None:

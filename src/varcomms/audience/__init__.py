@@ -8,7 +8,7 @@ from __future__ import annotations
 from .emails import InvalidAddressError, normalise_email
 from .export import export_csv
 from .importer import ImportReport, LineOutcome, Outcome, import_csv
-from .privacy import EraseReport, erase, export_person
+from .privacy import EraseReport, ErasureTarget, erase_profile, erasure_target, export_person, scrub
 from .recipients import count, count_matching, count_suppressed, iter_recipients, still_recipients
 from .segments import Segment, load_segment, load_segments, segment_names
 from .subscribers import SubscriberRecord, find_subscriber, get_subscriber, set_status
@@ -24,6 +24,7 @@ from .suppression import (
 
 __all__ = [
     "EraseReport",
+    "ErasureTarget",
     "ImportReport",
     "InvalidAddressError",
     "LineOutcome",
@@ -34,8 +35,9 @@ __all__ = [
     "count",
     "count_matching",
     "count_suppressed",
-    "erase",
+    "erase_profile",
     "erasure_key",
+    "erasure_target",
     "export_csv",
     "export_person",
     "find_subscriber",
@@ -48,6 +50,7 @@ __all__ = [
     "load_segment",
     "load_segments",
     "normalise_email",
+    "scrub",
     "segment_names",
     "set_status",
     "still_recipients",

@@ -66,6 +66,29 @@ def normalise_email(raw: str) -> str:
     return _validated(candidate).lower()
 
 
+def spellings(address: str) -> tuple[str, ...]:
+    """Every form a normalised address may be stored in: as normalised (Unicode domain)
+    and, for an internationalised domain, its ASCII (IDNA) form too."""
+    forms = [address]
+    try:
+        ascii_form = validate_email(address, check_deliverability=False).ascii_email
+    except EmailNotValidError:
+        ascii_form = None
+    if ascii_form and ascii_form.lower() != address:
+        forms.append(ascii_form.lower())
+    return tuple(forms)
+
+
+def whole_address(forms: Iterable[str]) -> re.Pattern[str]:
+    """Matches one of these addresses only where it stands as a whole token in text.
+
+    ``jan@example.org`` is found in "mail jan@example.org." but not inside
+    ``marjan@example.org`` or ``jan@example.org.uk``.
+    """
+    choices = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
+    return re.compile(rf"(?<![\w.+\-=/'&%$#!?^`{{|}}~*])(?:{choices})(?!\.?[\w\-])", re.I)
+
+
 def fold(raw: str) -> str:
     """A best-effort lower-case form for addresses that may not validate (erase, lookup)."""
     try:

@@ -1,6 +1,7 @@
 """``export_csv``: subscribers in the native format, the one ``import_csv`` reads back.
 
 Exporting then importing the file changes nothing; that is the round trip the tests hold.
+Cells a spreadsheet would run as a formula are written as text (see ``spreadsheet``).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from typing import TextIO
 from sqlalchemy import true
 from sqlalchemy.sql.elements import ColumnElement
 
+from varcomms.keyfile import open_private
 from varcomms.store import Store
 
 from .mappings import NATIVE_COLUMNS
 from .recipients import iter_records, recipient_condition
 from .segments import Segment
+from .spreadsheet import neutralise
 from .subscribers import SubscriberRecord
 
 
@@ -60,7 +63,7 @@ def export_csv(
     else:
         condition = segment.where() if segment is not None else true()
     if isinstance(destination, Path):
-        with destination.open("w", encoding="utf-8", newline="") as stream:
+        with open_private(destination, encoding="utf-8") as stream:
             return _write(store, stream, condition)
     return _write(store, destination, condition)
 
@@ -70,6 +73,6 @@ def _write(store: Store, stream: TextIO, condition: ColumnElement[bool]) -> int:
     writer.writerow(NATIVE_COLUMNS)
     written = 0
     for record in iter_records(store, condition):
-        writer.writerow(_row(record))
+        writer.writerow([neutralise(cell) for cell in _row(record)])
         written += 1
     return written

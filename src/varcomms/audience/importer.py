@@ -4,7 +4,8 @@ The rules that keep the store correct however sloppy the file:
 
 * a bad row (address, theme, organisation type, date, …) is skipped with its line
   number and written to a rejects file; it never stops the good rows around it;
-* the second occurrence of an address (in any case) is skipped as a duplicate;
+* the second occurrence of an address (in any case) is skipped as a duplicate, unless
+  it is an opt-out (unsubscribed, bounced, …): then the opt-out wins;
 * an address on the suppression list (address, domain or erased) is skipped, unless
   the row itself is an opt-out (then there is nothing to do);
 * somebody who unsubscribed, bounced or complained is never made subscribed or pending
@@ -59,6 +60,8 @@ from .suppression import (
     foreign_hashes,
 )
 from .suppression import matching as matching_suppressions
+from .workbook import file_kind, workbook_as_csv
+from .written import remember
 
 log = logging.getLogger(__name__)
 
@@ -289,17 +292,49 @@ def import_csv(
     rejects_path: Path | None = None,
     progress: ProgressCallback | None = None,
     on_line: LineCallback | None = None,
+    force: bool = False,
 ) -> ImportReport:
     """Import subscribers from a CSV file; see the module docstring for the rules.
 
     ``mapping`` is "auto" (recognise the header), a built-in name (varcomms, mailchimp,
     laposta) or one configured under ``[audience.mappings]``. With ``dry_run`` nothing is
     written — not the database, not the rejects file — but the report is the same.
+    An import refuses to run while erasure hashes exist that no available key can check
+    (it could re-add an erased person); ``force`` imports anyway and says so.
     """
     path = Path(path)
-    shape = inspect_csv(path)
+    options: dict[str, Any] = {
+        "mapping": mapping,
+        "dry_run": dry_run,
+        "rejects_path": rejects_path,
+        "progress": progress,
+        "on_line": on_line,
+        "force": force,
+    }
+    if file_kind(path) == "xlsx":
+        with workbook_as_csv(path) as source:
+            report = _import_file(ctx, path, source, **options)
+            report.encoding = "Excel workbook, first sheet"
+            return report
+    return _import_file(ctx, path, path, **options)
+
+
+def _import_file(
+    ctx: Context,
+    path: Path,
+    source: Path,
+    *,
+    mapping: str,
+    dry_run: bool,
+    rejects_path: Path | None,
+    progress: ProgressCallback | None,
+    on_line: LineCallback | None,
+    force: bool,
+) -> ImportReport:
+    """Import ``source`` (a CSV file); ``path`` is what the person gave (named in reports)."""
+    shape = inspect_csv(source)
     config = ctx.config
-    key = erasure_key(ctx)
+    key = erasure_key(ctx, strict=not force)
     importer = _Importer(ctx, f"import:{path.name}", key)
     rejects_path = rejects_path or default_rejects_path(path)
     report = ImportReport(
@@ -313,11 +348,11 @@ def import_csv(
         report.notes.append("the file is not UTF-8; it was read as Windows-1252")
     if not dry_run and rejects_path.exists():
         rejects_path.unlink()  # a stale rejects file from an earlier run would mislead
-    other_keys = foreign_hashes(ctx.store, key)
+    other_keys = foreign_hashes(ctx.store, key) if force else 0
     if other_keys:
         report.notes.append(
-            f"{other_keys} erased address(es) were hashed under another key and cannot be "
-            "recognised (was VARCOMMS_SIGNING_KEY changed?)"
+            f"--force: {other_keys} erased address(es) were hashed under a key that is not "
+            "available and could not be recognised"
         )
 
     def emit(outcome: LineOutcome) -> None:
@@ -327,7 +362,7 @@ def import_csv(
         if on_line is not None:
             on_line(outcome)
 
-    with open_text(path, shape) as stream, ctx.store.begin() as db:
+    with open_text(source, shape) as stream, ctx.store.begin() as db:
         if db.dialect.name == "postgresql":
             # The driver prepares repeated statements, and PostgreSQL may then reuse one
             # plan made when the table was still empty (a sequential scan) for every
@@ -352,10 +387,14 @@ def import_csv(
                 if progress is not None:
                     progress(reader.line, shape.lines)
             seen.close()
-        finally:
-            rejects.close()
+        except BaseException:
+            rejects.close(committed=False)
+            raise
+        db.commit()  # now, so the rejects file appears only with the rows it belongs to
+    rejects.close(committed=True)
     if rejects.count and not dry_run:
         report.rejects_path = rejects_path
+        remember(ctx.config.data_dir, rejects_path)  # so an erasure can point at it
     changed = report.counts[Outcome.ADDED] + report.counts[Outcome.UPDATED]
     if not dry_run and changed >= ANALYZE_AFTER and ctx.store.dialect == "postgresql":
         # Fresh planner statistics, so segment queries use the indexes right away
@@ -388,6 +427,10 @@ def _import_batch(
     outcomes: dict[int, LineOutcome] = {}
     rejected: list[tuple[Record, str]] = []
     for record in batch:
+        if record.problem is not None:
+            outcomes[record.line] = LineOutcome(record.line, Outcome.SKIPPED, None, record.problem)
+            rejected.append((record, record.problem))
+            continue
         try:
             row = parser.parse(record.cells)
         except RowError as problem:
@@ -399,8 +442,14 @@ def _import_batch(
         parsed.append((record, row))
     earlier = seen.lines(list({row.email for _, row in parsed}))
     accepted: list[tuple[Record, Candidate]] = []
+    # A later row that opts the same person out wins over their earlier row: applied
+    # after the batch's first rows are written, as an import of its own would be.
+    late_opt_outs: list[tuple[Record, Candidate, int]] = []
     for record, row in parsed:
         first = earlier.get(row.email) or first_lines.get(row.email)
+        if first is not None and row.status in INACTIVE:
+            late_opt_outs.append((record, row, first))
+            continue
         if first is not None:
             duplicate = f"duplicate of line {first}"
             outcomes[record.line] = LineOutcome(record.line, Outcome.SKIPPED, row.email, duplicate)
@@ -421,6 +470,21 @@ def _import_batch(
             rejected.append((record, reason or "skipped"))
     if not dry_run:
         importer.write(db, plan)
+    if late_opt_outs:
+        emails = [row.email for _, row, _ in late_opt_outs]
+        existing = by_emails(db, emails)
+        suppressed = matching_suppressions(db, emails, importer.key)
+        plan = _Plan()
+        for record, row, first in late_opt_outs:
+            outcome, reason, changes = importer.decide(
+                row, existing.get(row.email), suppressed.get(row.email), plan
+            )
+            note = f"opt-out after line {first}: honoured"
+            outcomes[record.line] = LineOutcome(
+                record.line, outcome, row.email, reason or note, changes
+            )
+        if not dry_run:
+            importer.write(db, plan)
     seen.add(first_lines)
     for record, reason in sorted(rejected, key=lambda pair: pair[0].line):
         rejects.add(record, reason)

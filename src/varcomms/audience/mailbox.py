@@ -82,11 +82,11 @@ class ImapSource:
             raise VarcommsError(f"the IMAP folder {folder!r} cannot be opened")
 
     def messages(self) -> Iterator[tuple[str, bytes]]:
-        status, data = self.imap.uid("SEARCH", None, "UNSEEN")
+        status, data = self.imap.uid("SEARCH", "UNSEEN")
         if status != "OK":
             return
         for uid in (data[0] or b"").split():
-            status, parts = self.imap.uid("FETCH", uid, "(BODY.PEEK[])")
+            status, parts = self.imap.uid("FETCH", uid.decode(), "(BODY.PEEK[])")
             raw = next((p[1] for p in parts if isinstance(p, tuple)), None)
             if status == "OK" and raw is not None:
                 yield uid.decode(), raw

@@ -1,9 +1,13 @@
-"""The data subject's rights: access (``export_person``) and erasure (``erase``).
+"""The data subject's rights: access (``export_person``) and erasure (``erase_profile``).
 
-Erasure removes the person's profile and themes, takes the address out of the send
-ledger, the event log and every other text column of every table, and leaves a salted
-hash on the suppression list so a later import does not bring them back. Delivery and
-event rows stay, without the address, so reports keep their anonymous counts.
+Erasure is by key, never by substring: it takes exactly one valid address
+(:func:`erasure_target` refuses anything else) and touches only rows that hold that
+address as their key, or text that holds it as a whole token in the columns known to
+carry it. It deletes the person's profile and themes and their own suppression entry,
+takes the address out of the event log, and leaves a keyed hash on the suppression list
+so a later import or send does not bring them back. The send ledger and the outbox are
+the delivery stage's: ``varcomms.delivery.erasure.erase`` runs this step and its own in
+one transaction, and is what the CLI calls.
 """
 
 from __future__ import annotations
@@ -12,36 +16,26 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Connection,
-    String,
-    Table,
-    Text,
-    cast,
-    delete,
-    func,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import JSON, Connection, Text, cast, delete, func, or_, select, update
+from sqlalchemy.sql.elements import ColumnElement
 
 from varcomms.context import Context
-from varcomms.errors import NotFoundError
+from varcomms.errors import InputError, NotFoundError
 from varcomms.store.schema import (
     deliveries,
     events,
-    metadata,
+    optins,
     subscriber_themes,
     subscribers,
     suppressions,
 )
 
-from .emails import domain_of, fold
+from .emails import InvalidAddressError, domain_of, fold, normalise_email, spellings, whole_address
 from .subscribers import by_emails
-from .suppression import ErasureKey, add_suppression, erasure_key
+from .suppression import ErasureKey, add_suppression
 
 log = logging.getLogger(__name__)
 
@@ -116,120 +110,134 @@ def export_person(ctx: Context, email: str) -> dict[str, Any]:
     }
 
 
+ERASED_TEXT = "[erased]"
+
+
+@dataclass(frozen=True)
+class ErasureTarget:
+    """The one person to erase: the normalised address and every spelling it is stored in."""
+
+    address: str
+    forms: tuple[str, ...]
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return whole_address(self.forms)
+
+
+def erasure_target(raw: str) -> ErasureTarget:
+    """Exactly one valid address, normalised; anything else (a fragment, a domain) is refused."""
+    try:
+        address = normalise_email(raw)
+    except InvalidAddressError as err:
+        raise InputError(
+            f"cannot erase {raw!r}: it is not one valid address ({err}); nothing was changed",
+            hint="erase takes one person's full address, e.g. jan@example.org",
+        ) from err
+    return ErasureTarget(address, spellings(address))
+
+
 @dataclass
 class EraseReport:
+    """What one erasure did; the delivery stage adds the ledger and the files."""
+
+    address: str = ""
     subscriber: bool = False
+    subscriber_id: int | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    files_removed: list[str] = field(default_factory=list)
+    files_redacted: list[str] = field(default_factory=list)
+    not_reached: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
-        return sum(self.counts.values())
+        return sum(self.counts.values()) + len(self.files_removed) + len(self.files_redacted)
+
+    def add(self, table: str, rows: int) -> None:
+        if rows:
+            self.counts[table] = self.counts.get(table, 0) + rows
 
     def to_dict(self) -> dict[str, Any]:
-        return {"subscriber_removed": self.subscriber, "rows_changed": dict(self.counts)}
+        return {
+            "subscriber_removed": self.subscriber,
+            "rows_changed": dict(self.counts),
+            "files_removed": list(self.files_removed),
+            "files_redacted": list(self.files_redacted),
+            "not_reached": list(self.not_reached),
+            "notes": list(self.notes),
+        }
 
 
-def _scrub(value: Any, pattern: re.Pattern[str], token: str) -> Any:
+def scrub(value: Any, pattern: re.Pattern[str]) -> Any:
+    """``value`` with every whole-token occurrence of the address replaced (JSON too)."""
     if isinstance(value, str):
-        return pattern.sub(token, value)
+        return pattern.sub(ERASED_TEXT, value)
     if isinstance(value, list):
-        return [_scrub(item, pattern, token) for item in value]
+        return [scrub(item, pattern) for item in value]
     if isinstance(value, dict):
-        return {_scrub(k, pattern, token): _scrub(v, pattern, token) for k, v in value.items()}
+        return {scrub(k, pattern): scrub(v, pattern) for k, v in value.items()}
     return value
 
 
-def _sweep(db: Connection, table: Table, address: str, token: str) -> int:
-    """Replace the address in every text and JSON column of one table; rows changed."""
-    columns = [c for c in table.columns if isinstance(c.type, String | Text | JSON)]
-    keys = list(table.primary_key.columns)
-    if not columns or not keys:
-        return 0
-    # JSON serialisers may escape non-ASCII; look for both spellings.
-    needles = {address, json.dumps(address)[1:-1]}
-    pattern = re.compile("|".join(re.escape(n) for n in needles), re.IGNORECASE)
-    conditions = [
-        func.lower(cast(column, Text) if isinstance(column.type, JSON) else column).contains(
-            needle.lower(), autoescape=True
-        )
-        for column in columns
-        for needle in needles
-    ]
-    changed = 0
-    for row in db.execute(select(table).where(or_(*conditions))).mappings().all():
-        values = {}
-        for column in columns:
-            current = row[column.name]
-            scrubbed = _scrub(current, pattern, token)
-            if scrubbed != current:
-                values[column.name] = scrubbed
-        if values:
-            where = [key == row[key.name] for key in keys]
-            db.execute(update(table).where(*where).values(values))
-            changed += 1
-    return changed
+def might_hold(column: Any, target: ErasureTarget) -> ColumnElement[bool]:
+    """SQL pre-selection: the column's text contains a spelling (the regex then decides)."""
+    text_value = cast(column, Text) if isinstance(column.type, JSON) else column
+    needles = {n for form in target.forms for n in (form, json.dumps(form)[1:-1])}
+    return or_(*(func.lower(text_value).contains(n, autoescape=True) for n in needles))
 
 
-def erase(ctx: Context, email: str, *, key: ErasureKey | None = None) -> EraseReport:
-    """Remove one person's personal data from the database; keep a salted hash only.
+def erase_profile(
+    db: Connection, target: ErasureTarget, key: ErasureKey, *, now: datetime
+) -> EraseReport:
+    """The audience's part of an erasure, inside the caller's transaction.
 
-    Safe to repeat. The subscriber row and its themes are deleted; in deliveries and
-    events the address becomes an anonymous token (so "one message per person per
-    edition" and report counts survive); any other text that holds the address has it
-    replaced. Files outside the database (the outbox, old CSV exports) are not touched.
+    Rows are matched by key (``subscribers.email``, ``suppressions`` of kind address,
+    ``events.email``); only ``events.data`` is free text, scrubbed where the address is
+    a whole token. Other people's rows, other suppressions and every other table are
+    never touched.
     """
-    address = fold(email)
-    key = key or erasure_key(ctx)
-    hashed = key.hash(address)
-    token = "erased:" + hashed.split(":", 1)[1][:24]
-    report = EraseReport()
-    now = ctx.clock.now()
-    with ctx.store.begin() as db:
-        row = db.execute(select(subscribers.c.id).where(subscribers.c.email == address)).first()
-        if row is not None:
-            db.execute(delete(subscriber_themes).where(subscriber_themes.c.subscriber_id == row.id))
-            db.execute(delete(subscribers).where(subscribers.c.id == row.id))
-            report.subscriber = True
-            report.counts["subscribers"] = 1
-            changed = db.execute(
-                update(deliveries)
-                .where(deliveries.c.subscriber_id == row.id)
-                .values(subscriber_id=None)
-            ).rowcount
-            if changed:
-                report.counts["deliveries"] = changed
-        removed = db.execute(
-            delete(suppressions).where(
-                suppressions.c.kind == "address", suppressions.c.value == address
-            )
-        ).rowcount
-        if removed:
-            report.counts["suppressions"] = removed
-        add_suppression(db, hashed, kind="hash", reason=ERASED_REASON, source="erase", now=now)
-        # Ledger rows: recipient_key keeps its uniqueness with the token in place.
-        for row in db.execute(
-            select(deliveries.c.id, deliveries.c.recipient_key).where(
-                func.lower(deliveries.c.email) == address
-            )
-        ).all():
-            db.execute(
-                update(deliveries)
-                .where(deliveries.c.id == row.id)
-                .values(
-                    email=token,
-                    recipient_key=re.sub(re.escape(address), token, row.recipient_key, flags=re.I),
-                    subscriber_id=None,
-                )
-            )
-            report.counts["deliveries"] = report.counts.get("deliveries", 0) + 1
-        changed = db.execute(
-            update(events).where(func.lower(events.c.email) == address).values(email=None)
-        ).rowcount
-        if changed:
-            report.counts["events"] = changed
-        for table in metadata.sorted_tables:
-            swept = _sweep(db, table, address, token)
-            if swept:
-                report.counts[table.name] = report.counts.get(table.name, 0) + swept
-    log.info("erased one person: %s row(s) changed", report.total)
+    report = EraseReport(address=target.address)
+    if db.dialect.name == "sqlite":
+        # Deleted rows are overwritten on disk, not left in free pages.
+        db.exec_driver_sql("PRAGMA secure_delete=ON")
+    row = db.execute(select(subscribers.c.id).where(subscribers.c.email.in_(target.forms))).first()
+    if row is not None:
+        db.execute(delete(subscriber_themes).where(subscriber_themes.c.subscriber_id == row.id))
+        db.execute(delete(subscribers).where(subscribers.c.id == row.id))
+        report.subscriber = True
+        report.subscriber_id = row.id
+        report.add("subscribers", 1)
+    removed = db.execute(
+        delete(suppressions).where(
+            suppressions.c.kind == "address", suppressions.c.value.in_(target.forms)
+        )
+    ).rowcount
+    report.add("suppressions", removed)
+    # Sign-up requests from the web form (confirmed or not) hold the address and the form.
+    report.add(
+        "optins",
+        db.execute(delete(optins).where(func.lower(optins.c.email).in_(target.forms))).rowcount,
+    )
+    add_suppression(
+        db, key.hash(target.address), kind="hash", reason=ERASED_REASON, source="erase", now=now
+    )
+    pattern = target.pattern
+    changed = 0
+    candidates = db.execute(
+        select(events.c.id, events.c.email, events.c.data).where(
+            or_(func.lower(events.c.email).in_(target.forms), might_hold(events.c.data, target))
+        )
+    ).all()
+    for event in candidates:
+        values: dict[str, Any] = {}
+        if event.email is not None and event.email.lower() in target.forms:
+            values["email"] = None
+        data = scrub(event.data, pattern)
+        if data != event.data:
+            values["data"] = data
+        if values:
+            db.execute(update(events).where(events.c.id == event.id).values(values))
+            changed += 1
+    report.add("events", changed)
     return report

@@ -11,7 +11,10 @@ import csv
 from pathlib import Path
 from typing import Any, TextIO
 
+from varcomms.keyfile import open_private
+
 from .csvfile import CsvShape, Record
+from .spreadsheet import neutralise
 
 
 class RejectsFile:
@@ -31,15 +34,31 @@ class RejectsFile:
         if not self.enabled:
             return
         if self._writer is None:
-            self._stream = self.path.open("w", encoding=self.shape.encoding, newline="")
+            self._stream = open_private(
+                self._partial, encoding=self.shape.encoding, errors=self.shape.errors
+            )
             self._writer = csv.writer(self._stream, delimiter=self.shape.delimiter)
-            self._writer.writerow([*self.header, "reject_line", "reject_reason"])
+            self._writer.writerow(
+                [neutralise(c) for c in (*self.header, "reject_line", "reject_reason")]
+            )
         cells = record.cells + [""] * (len(self.header) - len(record.cells))
-        self._writer.writerow([*cells, record.line, reason])
+        self._writer.writerow([*(neutralise(c) for c in cells), record.line, neutralise(reason)])
 
-    def close(self) -> None:
-        if self._stream is not None:
-            self._stream.close()
+    @property
+    def _partial(self) -> Path:
+        # Written aside and renamed when the import commits: a rolled-back import must
+        # not leave a rejects file that suggests only some lines failed.
+        return self.path.with_name(f".{self.path.name}.partial")
+
+    def close(self, *, committed: bool) -> None:
+        if self._stream is None:
+            return
+        self._stream.close()
+        self._stream = None
+        if committed:
+            self._partial.replace(self.path)
+        else:
+            self._partial.unlink(missing_ok=True)
 
 
 def default_rejects_path(path: Path) -> Path:

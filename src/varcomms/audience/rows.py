@@ -15,6 +15,7 @@ from varcomms.models import OrgType, SubscriberStatus
 
 from .emails import InvalidAddressError, normalise_email
 from .mappings import BoundMapping
+from .spreadsheet import restore
 
 MAX_LENGTHS = {
     "name": 200,
@@ -53,6 +54,11 @@ _DUTCH_DATE = re.compile(
     r"^(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>\d{4})"
     r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?$"
 )
+
+
+# C0 and C1 control characters other than tab and line breaks (which _text folds into
+# spaces): they corrupt headers and terminals, and PostgreSQL refuses NUL outright.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 class RowError(ValueError):
@@ -110,7 +116,12 @@ class RowParser:
 
     def _cell(self, cells: list[str], field: str) -> str | None:
         index = self.bound.fields.get(field)
-        value = cells[index].strip() if index is not None and index < len(cells) else ""
+        value = restore(cells[index].strip()) if index is not None and index < len(cells) else ""
+        control = _CONTROL.search(value)
+        if control is not None:
+            raise RowError(
+                f"{field} holds a control character (U+{ord(control.group()):04X})", field=field
+            )
         if value:
             table = self.values.get(field)
             if table is not None:

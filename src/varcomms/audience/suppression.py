@@ -1,14 +1,17 @@
 """The suppression list: addresses and domains that are never mailed, whatever else says.
 
 Three kinds of entry: ``address`` (a normalised address), ``domain`` (everything at a
-domain, exact match) and ``hash`` (a salted hash of an erased address, so an erased
+domain, exact match) and ``hash`` (a keyed hash of an erased address, so an erased
 person is recognised on a later import without their address being kept).
 
-The hash is an HMAC-SHA256 keyed with the environment secret VARCOMMS_SIGNING_KEY. Without
-it, a random key is made once and kept in ``<data>/erasure.key`` (mode 0600) — the
-documented fallback; keep that file with the database's backups. Each hash is stored as
-``<key id>:<hmac>``, so hashes made under another key can be counted and warned about
-(a rotated signing key makes earlier erasures unrecognisable, not unsafe).
+The hash is an HMAC-SHA256 under the erasure key, a key of its own: the environment
+secret VARCOMMS_ERASURE_KEY, or else a random key made once in ``<data>/erasure.key``
+(mode 0600; keep it with the database's backups). It is never the link-signing key, so
+rotating VARCOMMS_SIGNING_KEY leaves every erasure hash valid. Each hash is stored as
+``<key id>:<hmac>``. Hashes are checked against every key available (the current one,
+retired ones in VARCOMMS_ERASURE_OLD_KEYS, the key file, and — for hashes made before
+the erasure key was separate — the signing key). When some hash matches none of them,
+an import or a send refuses to run: it could not recognise an erased person.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from sqlalchemy import Connection, and_, exists, func, insert, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from varcomms.context import Context
-from varcomms.errors import InputError
+from varcomms.errors import InputError, StateError
 from varcomms.keyfile import read_or_create_key
 from varcomms.store import Store
 from varcomms.store.schema import subscribers, suppressions
@@ -61,30 +64,79 @@ class Suppression:
 
 # -- the erasure key -------------------------------------------------------------------------
 
+ERASURE_KEY_NAME = "erasure_key"  # VARCOMMS_ERASURE_KEY
+OLD_KEYS_NAME = "erasure_old_keys"  # VARCOMMS_ERASURE_OLD_KEYS: retired keys, comma-separated
+
+
+def _key_id(secret: bytes) -> str:
+    return hashlib.sha256(b"varcomms-erasure-key-id\x00" + secret).hexdigest()[:8]
+
 
 @dataclass(frozen=True)
 class ErasureKey:
-    """The key for erasure hashes; ``id`` tells hashes made under different keys apart."""
+    """The key new erasure hashes are made with, and the older keys they are checked with.
+
+    ``id`` tells hashes made under different keys apart; ``checking`` are keys that
+    only recognise hashes made earlier (a retired key, the pre-separation signing key).
+    """
 
     secret: bytes
+    checking: tuple[bytes, ...] = ()
 
     @property
     def id(self) -> str:
-        return hashlib.sha256(b"varcomms-erasure-key-id\x00" + self.secret).hexdigest()[:8]
+        return _key_id(self.secret)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(_key_id(secret) for secret in (self.secret, *self.checking))
 
     def hash(self, email: str) -> str:
-        """The stored hash of a normalised address (see :func:`~.emails.fold`)."""
-        digest = hmac.new(self.secret, email.encode(), hashlib.sha256).hexdigest()
-        return f"{self.id}:{digest}"
+        """The stored hash of a normalised address (see :func:`~.emails.normalise_email`)."""
+        return _hash(self.secret, email)
+
+    def hashes(self, email: str) -> list[str]:
+        """The address's hash under every key this ring can check."""
+        return [_hash(secret, email) for secret in (self.secret, *self.checking)]
 
 
-def erasure_key(ctx: Context) -> ErasureKey:
-    """VARCOMMS_SIGNING_KEY, or the key file in the data folder (made on first use)."""
-    secret = ctx.secrets.get("signing_key")
-    if secret:
-        return ErasureKey(secret.encode())
+def _hash(secret: bytes, email: str) -> str:
+    digest = hmac.new(secret, email.encode(), hashlib.sha256).hexdigest()
+    return f"{_key_id(secret)}:{digest}"
+
+
+def erasure_key(ctx: Context, *, strict: bool = True) -> ErasureKey:
+    """The erasure key ring: VARCOMMS_ERASURE_KEY, else the key file (made on first use).
+
+    With ``strict`` (imports and sends), refuse when the suppression list holds erasure
+    hashes that no available key can check: going on could mail or re-add an erased
+    person. Lookups that only show something pass ``strict=False``.
+    """
     path = ctx.config.data_dir / KEY_FILE
-    return ErasureKey(read_or_create_key(path).encode())
+    configured = ctx.secrets.get(ERASURE_KEY_NAME)
+    others: list[str] = []
+    if configured:
+        current = configured
+        if path.exists():
+            others.append(read_or_create_key(path))
+    else:
+        current = read_or_create_key(path)
+    others.extend(part.strip() for part in (ctx.secrets.get(OLD_KEYS_NAME) or "").split(","))
+    # Before erasure had a key of its own, hashes were made with the signing key.
+    others.append(ctx.secrets.get("signing_key") or "")
+    checking = tuple(dict.fromkeys(o.encode() for o in others if o and o != current))
+    key = ErasureKey(current.encode(), checking)
+    if strict:
+        unreadable = foreign_hashes(ctx.store, key)
+        if unreadable:
+            raise StateError(
+                f"{unreadable} erasure hash(es) on the suppression list were made under a key "
+                "that is not available, so erased people could not be recognised; "
+                "nothing was done",
+                hint="set the key they were made with in VARCOMMS_ERASURE_KEY or "
+                "VARCOMMS_ERASURE_OLD_KEYS (or restore data/erasure.key); see docs/privacy.md",
+            )
+    return key
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -102,7 +154,7 @@ def matching(
     if not emails:
         return {}
     domains = {domain_of(email) for email in emails}
-    hashes = {key.hash(email): email for email in emails} if key else {}
+    hashes = {h: email for email in emails for h in key.hashes(email)} if key else {}
     conditions = [
         and_(suppressions.c.kind == "address", among(db, suppressions.c.value, emails)),
         and_(suppressions.c.kind == "domain", among(db, suppressions.c.value, domains)),
@@ -164,12 +216,13 @@ def is_suppressed(store: Store, email: str, *, key: ErasureKey | None = None) ->
 
 
 def foreign_hashes(store: Store, key: ErasureKey) -> int:
-    """How many erasure hashes were made under a different key (and so never match)."""
+    """How many erasure hashes were made under none of the ring's keys (and so never match)."""
+    known = [suppressions.c.value.startswith(f"{key_id}:") for key_id in key.ids]
     with store.connect() as db:
         return db.execute(
             select(func.count())
             .select_from(suppressions)
-            .where(suppressions.c.kind == "hash", ~suppressions.c.value.startswith(f"{key.id}:"))
+            .where(suppressions.c.kind == "hash", ~or_(*known))
         ).scalar_one()
 
 

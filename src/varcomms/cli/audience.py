@@ -11,9 +11,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from varcomms import audience
+from varcomms.audience.written import remember
 from varcomms.cli.output import data as esc
 from varcomms.cli.state import JsonOption, print_json, state
 from varcomms.errors import StateError
+from varcomms.keyfile import open_private
 from varcomms.models import is_everyone
 
 app = typer.Typer(help="Subscribers, segments, suppression and privacy.", no_args_is_help=True)
@@ -22,7 +24,9 @@ app = typer.Typer(help="Subscribers, segments, suppression and privacy.", no_arg
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV file (comma, semicolon or tab; UTF-8).")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV file (comma, semicolon or tab) or Excel .xlsx.")
+    ],
     mapping: Annotated[
         str,
         typer.Option(
@@ -38,6 +42,13 @@ def import_(
     ] = None,
     lines: Annotated[
         bool, typer.Option("--lines", help="Report every line, not only the skipped ones.")
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Import even when erasure hashes exist that no available key can check.",
+        ),
     ] = False,
     as_json: bool = JsonOption,
 ) -> None:
@@ -67,6 +78,7 @@ def import_(
             rejects_path=rejects,
             progress=advance,
             on_line=all_lines.append if lines else None,
+            force=force,
         )
     data = report.to_dict()
     if lines:
@@ -117,6 +129,8 @@ def export(
     written = audience.export_csv(
         context.store, destination, segment=chosen, recipients_only=recipients_only
     )
+    if output is not None:
+        remember(context.config.data_dir, output)  # an erasure checks it later
     cli.stderr.print(f"Exported {written} subscriber(s).", highlight=False)
 
 
@@ -143,7 +157,7 @@ def segments(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     table = Table("segment", "recipients", "description", "rule")
     for row in rows:
         table.add_row(
-            row["name"], str(row["recipients"]), esc(row["description"]), esc(row["rule"])
+            str(row["name"]), str(row["recipients"]), esc(row["description"]), esc(row["rule"])
         )
     cli.stdout.print(table)
 
@@ -181,7 +195,9 @@ def show(ctx: typer.Context, email: str, as_json: bool = JsonOption) -> None:
     cli = state(ctx)
     context = cli.context()
     record = audience.get_subscriber(context.store, email)
-    suppressed = audience.find_suppression(context.store, email, key=audience.erasure_key(context))
+    suppressed = audience.find_suppression(
+        context.store, email, key=audience.erasure_key(context, strict=False)
+    )
     data = record.to_dict()
     data["suppressed"] = suppressed.describe() if suppressed else None
     if as_json:
@@ -210,9 +226,12 @@ def export_person(
 ) -> None:
     """Everything held about one person as JSON (right of access)."""
     cli = state(ctx)
-    data = audience.export_person(cli.context(), email)
+    context = cli.context()
+    data = audience.export_person(context, email)
     if output is not None:
-        output.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        remember(context.config.data_dir, output)
+        with open_private(output, encoding="utf-8", newline="\n") as stream:
+            stream.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         cli.stderr.print(f"Written to {output}", highlight=False)
         return
     print_json(ctx, data)
@@ -221,25 +240,43 @@ def export_person(
 @app.command()
 def erase(
     ctx: typer.Context,
-    email: str,
+    email: Annotated[str, typer.Argument(help="The person's full address (nothing else).")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     as_json: bool = JsonOption,
 ) -> None:
-    """Erase one person's personal data; only a salted hash stays on the suppression list."""
+    """Erase one person: profile, ledger rows, outbox files; a keyed hash stays suppressed."""
+    from varcomms.delivery.erasure import erase as erase_person
+
     cli = state(ctx)
+    target = audience.erasure_target(email)  # refuse a fragment before asking anything
     if not yes and not typer.confirm(
-        "Erase this person's data from the database? This cannot be undone", err=True
+        f"Erase {target.address} from the database and the outbox? This cannot be undone",
+        err=True,
     ):
         raise StateError("not erased: not confirmed", hint="pass --yes to skip the question")
-    report = audience.erase(cli.context(), email)
+    report = erase_person(cli.context(), target.address)
     if as_json:
         print_json(ctx, report.to_dict())
         return
-    if not report.total:
-        cli.stdout.print("Nothing held about that address; its hash is on the suppression list.")
-        return
-    changed = ", ".join(f"{name}: {n}" for name, n in sorted(report.counts.items()))
-    cli.stdout.print(f"Erased. Rows changed — {changed}.", highlight=False)
+    out = cli.stdout
+    if report.counts:
+        changed = ", ".join(f"{name}: {n}" for name, n in sorted(report.counts.items()))
+        out.print(f"Erased. Rows changed — {changed}.", highlight=False)
+    else:
+        out.print("Nothing was held about that address in the database.", highlight=False)
+    out.print("Its keyed hash is on the suppression list: never imported again.", highlight=False)
+    if report.files_removed or report.files_redacted:
+        out.print(
+            f"Outbox: {len(report.files_removed)} message file(s) removed, "
+            f"{len(report.files_redacted)} index file(s) cleaned.",
+            highlight=False,
+        )
+    if report.not_reached:
+        out.print("Not erased — these files still hold the address; delete or edit them:")
+        for path in report.not_reached:
+            out.print(f"  {path}", highlight=False, markup=False)
+    for note in report.notes:
+        out.print(f"note: {note}", highlight=False, markup=False)
 
 
 @app.command()

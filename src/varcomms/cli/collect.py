@@ -31,6 +31,7 @@ STATUS_STYLE = {
     "not-modified": "cyan",
     "warning": "yellow",
     "failed": "bold red",
+    "deferred": "magenta",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -260,4 +261,7 @@ def _print_traceback(cli: CliState, err: BaseException, redact: Redactor) -> Non
 
 
 def main() -> None:
+    # Everything the CLI writes (database, outbox, exports, rendered pages) may hold
+    # personal data: private to the account that runs it, whatever the shell's umask.
+    os.umask(0o077)
     sys.exit(run())

@@ -103,7 +103,7 @@ def send(
         str | None, typer.Option(help="Send to this segment instead of the edition's audience.")
     ] = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Write every message to a dry-run outbox folder.")
+        bool, typer.Option("--dry-run", help="Build every message, then discard it.")
     ] = False,
     test_to: Annotated[
         list[str] | None,

@@ -13,9 +13,12 @@ from __future__ import annotations
 import logging
 import random
 import secrets
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
 
 from varcomms.audience import erasure_key
 from varcomms.context import Context
@@ -153,6 +156,7 @@ class SendRun:
         self.provider = provider
         self.rng = rng
         self.ledger = Ledger(ctx.store, ctx.clock)
+        self.discard: Path | None = None  # a dry run's messages, removed at the end
 
     def lock(self) -> AbstractContextManager[None]:
         # A real send holds the edition's lock from the check for an earlier send to the end.
@@ -183,7 +187,7 @@ class SendRun:
                     dry_run=self.dry_run,
                     resumed=resumed,
                 )
-                if isinstance(provider, OutboxProvider):
+                if isinstance(provider, OutboxProvider) and self.discard is None:
                     report.outbox = provider.folder(self.edition_id)
                 if resumed:
                     self.set_state(send_id, SendState.RUNNING)
@@ -219,6 +223,8 @@ class SendRun:
                 self.finish(report, final_state(states, paused=report.paused))
             finally:
                 provider.close()
+                if self.discard is not None:
+                    shutil.rmtree(self.discard, ignore_errors=True)
         return report
 
     def previous_send(self, *, resume: bool) -> tuple[str, bool]:
@@ -252,14 +258,17 @@ class SendRun:
         provider = self.provider
         if provider is None:
             if self.dry_run:
-                outbox = self.ctx.config.resolve(self.ctx.config.provider.outbox.directory)
-                provider = OutboxProvider(
-                    self.ctx, rng=self.rng, directory=outbox / f"dry-run-{send_id}"
-                )
+                # Every message is built and written as a send would, then thrown away:
+                # kept per-recipient files would be copies of personal data nobody asked for.
+                base = self.ctx.config.resolve(self.ctx.config.provider.outbox.directory)
+                base.mkdir(parents=True, exist_ok=True)
+                self.discard = Path(tempfile.mkdtemp(prefix=f".dry-run-{send_id}-", dir=base))
+                provider = OutboxProvider(self.ctx, rng=self.rng, directory=self.discard)
             else:
                 provider = make_provider(self.ctx, rng=self.rng)
         provider.check(Requirements())
         self.signer = TokenSigner.from_secrets(self.ctx.secrets)
+        self.erasure = erasure_key(self.ctx)  # refuses while erased people could not be recognised
         provider.open()
         self.provider = provider
         return provider
@@ -287,7 +296,7 @@ class SendRun:
                 for key, rendered in variants.items()
             },
             personaliser=Personaliser(ctx.config, self.signer, self.edition_id),
-            erasure_key=erasure_key(ctx),
+            erasure_key=self.erasure,
             limiter=rate_limiter(ctx, provider),
             rng=self.rng,
             progress=progress,

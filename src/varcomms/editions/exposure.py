@@ -174,8 +174,8 @@ def link_places(doc: EditionDocument) -> dict[str, list[tuple[str, int | None]]]
         for url in links_in(section.intro_html):
             add(url, section.file, section.header_line)
         for item in section.items:
-            for url in (item.entry.link, item.entry.image, item.entry.ics):
-                add(url, item.file, item.line)
+            for own in (item.entry.link, item.entry.image, item.entry.ics):
+                add(own, item.file, item.line)
             for url in links_in(item.summary_html):
                 add(url, item.file, item.line)
     return places

@@ -13,19 +13,23 @@ stage, so the next send, resume or test send sees them at once:
 An event for a message the ledger does not know (a confirmation mail, a send from
 before the ledger was reset) is stored unlinked, and its effects still apply: the
 provider verified it, and a dead address is dead whatever was sent to it.
+
+An event about someone who was erased since (a provider reports late) is stored without
+the address, so the figures stay whole and the person does not come back into the
+database; it has no effects, the erasure hash already suppresses them.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select
 
-from varcomms.audience import normalise_email, set_status, suppress
+from varcomms.audience import erasure_key, normalise_email, set_status, suppress, suppressed_among
 from varcomms.audience.emails import InvalidAddressError
 from varcomms.context import Context
 from varcomms.errors import NotFoundError, StateError
@@ -78,6 +82,7 @@ def ingest(ctx: Context, received: Sequence[ProviderEvent]) -> IngestReport:
         return report
     unique = list({(e.provider, e.event_id): e for e in received}.values())
     report.duplicates += len(received) - len(unique)
+    unique = _forget_erased(ctx, unique)
     with ctx.store.begin() as db:
         known = _known_ids(db, unique)
         fresh = [e for e in unique if (e.provider, e.event_id) not in known]
@@ -95,6 +100,24 @@ def ingest(ctx: Context, received: Sequence[ProviderEvent]) -> IngestReport:
     for event in fresh:
         _apply(ctx, event, report)
     return report
+
+
+def _forget_erased(ctx: Context, batch: list[ProviderEvent]) -> list[ProviderEvent]:
+    addresses = {e.email for e in batch if e.email}
+    if not addresses:
+        return batch
+    # Not strict: refusing a webhook would only make the provider retry it; an
+    # unreadable old hash is the import's and the send's business to refuse.
+    found = suppressed_among(ctx.store, addresses, key=erasure_key(ctx, strict=False))
+    erased = {email for email, entry in found.items() if entry.kind == "hash"}
+    if not erased:
+        return batch
+    return [
+        replace(e, email=None, message_id=None, provider_message_id=None, data={})
+        if e.email in erased
+        else e
+        for e in batch
+    ]
 
 
 def _known_ids(db: Connection, batch: Iterable[ProviderEvent]) -> set[tuple[str, str]]:

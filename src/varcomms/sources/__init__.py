@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from varcomms.pool import as_utc, upcoming_window  # the pool's listing filters (moved)
 from varcomms.sources import campaign, event_rss, ical, manual, rss
-from varcomms.sources.base import REGISTRY, Batch, Source, SourceEnv, register
+from varcomms.sources.base import REGISTRY, Batch, Kind, Source, SourceEnv, check_sources, register
 from varcomms.sources.collector import CollectProgress, collect, select_sources
 from varcomms.sources.report import CollectReport, SourceReport, SourceStatus
 
@@ -18,12 +18,14 @@ __all__ = [
     "Batch",
     "CollectProgress",
     "CollectReport",
+    "Kind",
     "Source",
     "SourceEnv",
     "SourceReport",
     "SourceStatus",
     "as_utc",
     "campaign",
+    "check_sources",
     "collect",
     "event_rss",
     "ical",

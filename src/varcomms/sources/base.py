@@ -1,8 +1,10 @@
 """The Source protocol, the registry of source kinds, and what every source is given.
 
 A source kind is one module with one class that says how to turn a configured source
-into items; :func:`register` files it under its kind name, and ``kind = "..."`` in
-varcomms.toml picks it. Adding a kind touches one file and its tests. The collector
+into items; :func:`register` files it under its kind name, with what it needs (a URL or
+path, or a folder), and ``kind = "..."`` in varcomms.toml picks it. The configuration
+knows no kind names: :func:`check_sources` checks the configured kinds against this
+registry. Adding a kind touches one file and its tests. The collector
 (:mod:`varcomms.sources.collector`) owns the order of the steps around it: read state,
 fetch, store, report.
 """
@@ -14,12 +16,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import ClassVar, Literal, Protocol
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from varcomms.config import Config, SourceConfig
-from varcomms.errors import SourceError
+from varcomms.errors import ConfigError, SourceError
 from varcomms.models import EventInfo, Item
 from varcomms.sources.http import Document, HttpClient, Validators
 from varcomms.sources.themes import ThemeTagger
@@ -65,27 +67,57 @@ class Source(Protocol):
 
 
 SourceFactory = Callable[[SourceConfig, SourceEnv, Validators], Source]
-REGISTRY: dict[str, SourceFactory] = {}
+# What a kind reads: a document (``url`` or ``path``), or a folder of files (``path``).
+Location = Literal["document", "folder"]
 
 
-def register(kind: str) -> Callable[[type], type]:
+@dataclass(frozen=True)
+class Kind:
+    """A registered source kind."""
+
+    name: str
+    factory: SourceFactory
+    location: Location = "document"
+
+
+REGISTRY: dict[str, Kind] = {}
+
+
+def register(kind: str, *, location: Location = "document") -> Callable[[type], type]:
     """Class decorator: make ``kind = "<kind>"`` in the config use this class."""
 
     def decorate(cls: type) -> type:
         cls.kind = kind  # type: ignore[attr-defined]
-        REGISTRY[kind] = cls
+        REGISTRY[kind] = Kind(kind, cls, location)
         return cls
 
     return decorate
 
 
+def check_sources(config: Config) -> None:
+    """Raise ConfigError, naming the file and the source, for a kind that is not
+    registered or a source that lacks what its kind needs."""
+    for source in config.sources:
+        where = f"{config.source_file}: sources[{source.name!r}]"
+        kind = REGISTRY.get(source.kind)
+        if kind is None:
+            raise ConfigError(
+                f"{where}.kind: unknown source kind {source.kind!r}",
+                hint=f"known kinds: {', '.join(sorted(REGISTRY))}",
+            )
+        if kind.location == "folder" and source.path is None:
+            raise ConfigError(
+                f"{where}: a {kind.name} source needs 'path' (a folder of Markdown files)"
+            )
+
+
 def make_source(config: SourceConfig, env: SourceEnv, validators: Validators) -> Source:
     try:
-        factory = REGISTRY[config.kind]
+        kind = REGISTRY[config.kind]
     except KeyError:
         known = ", ".join(sorted(REGISTRY))
         raise SourceError(f"unknown source kind {config.kind!r}", hint=f"known: {known}") from None
-    return factory(config, env, validators)
+    return kind.factory(config, env, validators)
 
 
 # -- where a source lives ----------------------------------------------------------------

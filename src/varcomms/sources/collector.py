@@ -25,8 +25,8 @@ from varcomms.context import Context
 from varcomms.errors import VarcommsError
 from varcomms.models import Item
 from varcomms.pool import as_utc
-from varcomms.sources.base import Batch, SourceEnv, local_path, make_source
-from varcomms.sources.http import HttpClient, Validators
+from varcomms.sources.base import Batch, SourceEnv, check_sources, local_path, make_source
+from varcomms.sources.http import HttpClient, SourceDeferredError, Validators
 from varcomms.sources.report import CollectReport, SourceReport, SourceStatus
 from varcomms.sources.state import SourceState, load_states, save_state
 from varcomms.sources.themes import ThemeTagger
@@ -63,6 +63,7 @@ def collect(
     problem: see each :class:`SourceReport`'s status and message.
     """
     config = ctx.config
+    check_sources(config)
     selected = select_sources(config, only)
     started = time.perf_counter()
     now = ctx.clock.now()
@@ -88,7 +89,7 @@ def collect(
             }
             for future in as_completed(futures):
                 outcome = future.result()  # _fetch never raises
-                source_report = _land(ctx, env, outcome, states.get(outcome.config.name))
+                source_report = _land_safely(ctx, env, outcome, states.get(outcome.config.name))
                 by_name[source_report.name] = source_report
                 if progress is not None:
                     progress.advance(source_report)
@@ -146,6 +147,25 @@ def _dedupe(items: list[Item]) -> tuple[list[Item], int]:
     return unique, len(items) - len(unique)
 
 
+def _land_safely(
+    ctx: Context, env: SourceEnv, outcome: _Outcome, previous: SourceState | None
+) -> SourceReport:
+    """:func:`_land`, with any surprise while storing made this source's failure: the
+    report of every other source is still printed."""
+    try:
+        return _land(ctx, env, outcome, previous)
+    except Exception as err:
+        log.exception("source %s: storing failed unexpectedly", outcome.config.name)
+        return SourceReport(
+            name=outcome.config.name,
+            kind=outcome.config.kind,
+            status=SourceStatus.FAILED,
+            seconds=outcome.seconds,
+            message=f"storing its items failed: {type(err).__name__}: {str(err)[:200]}",
+            hint="run with --verbose for the traceback and report it",
+        )
+
+
 def _land(
     ctx: Context, env: SourceEnv, outcome: _Outcome, previous: SourceState | None
 ) -> SourceReport:
@@ -156,7 +176,8 @@ def _land(
     batch = outcome.batch
     if batch is None:
         assert outcome.error is not None
-        report.status = SourceStatus.FAILED
+        deferred = isinstance(outcome.error, SourceDeferredError)
+        report.status = SourceStatus.DEFERRED if deferred else SourceStatus.FAILED
         report.message = outcome.error.message
         report.hint = outcome.error.hint
     else:
@@ -169,11 +190,11 @@ def _land(
             if duplicates:
                 report.warnings.append(f"{duplicates} duplicate entries (same guid) left out")
             try:
-                counts = pool.upsert_items(ctx.store, items, now=env.now)
+                counts = pool.upsert_items(ctx.store, items, now=env.now, zone=env.config.tz)
             except SQLAlchemyError as err:
                 log.exception("source %s: storing items failed", source.name)
                 report.status = SourceStatus.FAILED
-                report.message = f"storing its items failed: {str(err.orig or err)[:200]}"
+                report.message = storage_failure(err)
             else:
                 report.new, report.updated, report.unchanged = (
                     counts.new,
@@ -184,6 +205,16 @@ def _land(
                     report.status = SourceStatus.WARNING
     _remember(ctx, env, source, report, batch, previous)
     return report
+
+
+def storage_failure(err: SQLAlchemyError) -> str:
+    """The report line for a batch the database refused.
+
+    Only DBAPI errors carry ``orig`` (the driver's own error); reading it off any other
+    SQLAlchemy error would raise inside the handler meant to keep the run going.
+    """
+    cause = getattr(err, "orig", None) or err
+    return f"storing its items failed: {str(cause)[:200]}"
 
 
 def _remember(

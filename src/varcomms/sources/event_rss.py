@@ -26,7 +26,7 @@ class EventFeed(FeedSource):
         return None if self._start(entry.raw) or entry.published else "entries without a date"
 
     def item(self, entry: Entry, feed: ParsedFeed) -> Item:
-        start = self._start(entry.raw) or entry.published
+        start = self._start(entry.raw, note=False) or entry.published
         assert start is not None  # ignore_reason() kept only dated entries
         end = self._date(entry.raw.get("ev_enddate"))
         location = plain_text(str(entry.raw.get("ev_location") or "")) or None
@@ -38,17 +38,24 @@ class EventFeed(FeedSource):
         )
         return make_item(self.config, self.env, entry, ItemKind.EVENT, event=event)
 
-    def _start(self, raw: Any) -> datetime | None:
-        return self._date(raw.get("ev_startdate"))
+    def _start(self, raw: Any, *, note: bool = True) -> datetime | None:
+        return self._date(raw.get("ev_startdate"), note=note)
 
-    def _date(self, value: object) -> datetime | None:
+    def _date(self, value: object, *, note: bool = True) -> datetime | None:
+        """An ``ev:*`` date as UTC; an unreadable one is None and becomes a warning."""
         if not isinstance(value, str) or not value.strip():
             return None
         text = value.strip()
-        try:
+        reading = dates.read_date(text, self.env.config.tz)
+        if reading is not None and reading.value is not None:
+            return reading.value
+        try:  # ISO forms read_date leaves out, e.g. "20220110T100000"
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            return dates.parse_dutch_date(text)
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=self.env.config.tz)
-        return parsed.astimezone(UTC)
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=self.env.config.tz)
+            return parsed.astimezone(UTC)
+        except (ValueError, OverflowError):
+            if note:
+                problem = reading.problem if reading else None
+                self.problems.append(problem or f"{text[:60]!r} is not a date")
+            return None

@@ -14,10 +14,12 @@ import html
 import io
 import mimetypes
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 import nh3
@@ -51,6 +53,8 @@ class Entry:
     image_alt: str | None
     categories: tuple[str, ...]
     raw: Any = field(repr=False, compare=False)  # feedparser's entry, for kind-specific fields
+    # Why a date of this entry was left out ("'2022-02-30' is not a valid date").
+    date_problem: str | None = None
 
 
 @dataclass
@@ -65,12 +69,37 @@ def parse_document(document: Document) -> Any:
     """feedparser's reading of the document's bytes, with the response headers."""
     return feedparser.parse(
         io.BytesIO(document.content),  # never a str: feedparser would open it as a path
-        response_headers=dict(document.headers),
+        response_headers=_decoding_headers(document.headers),
+        # nh3 sanitises and resolves links in one pass (normalise_entry); feedparser's
+        # own two pure-Python passes cost four fifths of a cold collect and add nothing.
+        sanitize_html=False,
+        resolve_relative_uris=False,
     )
 
 
-def parse_feed(document: Document) -> ParsedFeed:
-    """Parse a fetched document; raise SourceError when it is not a feed at all."""
+def _decoding_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The headers, with ``text/xml`` without a charset read the way browsers read it.
+
+    RFC 3023 made such a document US-ASCII whatever its XML declaration says, so
+    feedparser flags every non-ASCII feed served that way (a very common server default)
+    as declaring the wrong encoding. Browsers and every other reader follow the XML
+    declaration instead, and so do we: only a charset the server names can disagree.
+    """
+    found = dict(headers)
+    content_type = found.get("content-type", "")
+    media_type, _, parameters = content_type.partition(";")
+    if media_type.strip().lower().startswith("text/") and "charset" not in parameters.lower():
+        rest = f";{parameters}" if parameters.strip() else ""
+        found["content-type"] = f"application/xml{rest}"
+    return found
+
+
+def parse_feed(document: Document, *, zone: tzinfo = dates.NETHERLANDS) -> ParsedFeed:
+    """Parse a fetched document; raise SourceError when it is not a feed at all.
+
+    ``zone`` is the local time of dates written without one. One broken entry is left
+    out with a warning; it never takes the feed down with it.
+    """
     parsed = parse_document(document)
     entries_raw = parsed.get("entries", [])
     warnings: list[str] = []
@@ -99,19 +128,45 @@ def parse_feed(document: Document) -> ParsedFeed:
     base = document.base_url or feed_link
     entries: list[Entry] = []
     empty: list[int] = []
+    broken: list[str] = []
+    raw_guids = _RawGuids(document.content, base)
     for position, raw in enumerate(entries_raw, start=1):
-        entry = normalise_entry(raw, base_url=base)
+        try:
+            entry = normalise_entry(raw, base_url=base, zone=zone, raw_guids=raw_guids)
+        except Exception as err:  # a library's surprise on one entry: lose only that entry
+            broken.append(f"entry {position}: {type(err).__name__}: {printable(str(err))}")
+            continue
         if entry is None:
             empty.append(position)
         else:
             entries.append(entry)
     if empty:
-        where = ", ".join(map(str, empty[:5])) + (", …" if len(empty) > 5 else "")
         warnings.append(
-            f"{len(empty)} entry(ies) without title, link or content left out ({where})"
+            f"{len(empty)} entry(ies) without title, link or content left out ({_where(empty)})"
+        )
+    if broken:
+        warnings.append(f"{len(broken)} unreadable entry(ies) left out (first: {broken[0]})")
+    undated = [entry for entry in entries if entry.date_problem]
+    if undated:
+        warnings.append(
+            f"{len(undated)} entry(ies) kept without a date: {undated[0].date_problem}"
+            f" (first: {undated[0].title!r})"
         )
     title = plain_text(feed.get("title", "")) or ""
     return ParsedFeed(title=title, link=feed_link, entries=entries, warnings=warnings)
+
+
+def _where(positions: list[int]) -> str:
+    return ", ".join(map(str, positions[:5])) + (", …" if len(positions) > 5 else "")
+
+
+def printable(text: str, limit: int = 200) -> str:
+    """``text`` fit for a report line: control characters and binary garbage escaped."""
+    shown = "".join(
+        ch if ch.isprintable() and ch != "\ufffd" else ch.encode("unicode_escape").decode()
+        for ch in text[:limit]
+    )
+    return shown[:limit] + ("…" if len(text) > limit else "")
 
 
 def _not_a_feed(document: Document, parsed: Any) -> None:
@@ -185,19 +240,29 @@ def _feed_link_in_html(document: Document) -> str | None:
 # -- entries -----------------------------------------------------------------------------
 
 
-def normalise_entry(raw: Any, *, base_url: str | None) -> Entry | None:
+def normalise_entry(
+    raw: Any,
+    *,
+    base_url: str | None,
+    zone: tzinfo = dates.NETHERLANDS,
+    raw_guids: _RawGuids | None = None,
+) -> Entry | None:
     """One feedparser entry as an :class:`Entry`; None when it carries nothing at all."""
     url = _entry_link(raw, base_url)
     page = url or base_url  # relative links in the content point from the entry's page
-    summary_html = sanitize_html(_body_html(raw), base_url=page)
-    summary_text = plain_text(summary_html)
+    body, body_base = _body_html(raw)
+    # The content's own base (xml:base, else the feed's URL) first, as feedparser would
+    # resolve it; nh3 does that in its one pass (see parse_document).
+    summary_html = sanitize_html(body, base_url=body_base or page)
+    summary_text = sanitised_text(summary_html)
     image_url, image_alt = _image(raw, page, summary_html)
     title = _title(raw) or _snippet(summary_text) or url
     if not title and not image_url:
         return None
     title = title or "(zonder titel)"
-    guid = _safe(raw.get("id")) or None
+    guid = _own_guid(raw, raw_guids) or None
     key = guid or url or _content_key(title, summary_html)
+    published, date_problem = entry_date(raw, zone)
     return Entry(
         key=key,
         guid=guid[:1000] if guid else None,
@@ -205,16 +270,56 @@ def normalise_entry(raw: Any, *, base_url: str | None) -> Entry | None:
         url=url,
         summary_html=summary_html,
         text=f"{title}\n{summary_text}",
-        published=entry_published(raw),
+        published=published,
         image_url=image_url,
         image_alt=_clip(image_alt or title, 500) if image_url else None,
         categories=_categories(raw),
         raw=raw,
+        date_problem=date_problem,
     )
 
 
 def _safe(value: object) -> str:
     return value.strip() if isinstance(value, str) else ""
+
+
+class _RawGuids:
+    """The ``<guid>`` texts as the feed writes them, before feedparser resolves them.
+
+    feedparser resolves a permalink guid such as ``<guid>1001</guid>`` against the feed's
+    URL, so the same entry would get another key once the feed moves to a new host or to
+    https. The guid is the source's identity for the entry, so it is kept as written.
+    """
+
+    _GUID = re.compile(
+        rb"<(?:[\w.-]+:)?guid\b[^>]*>\s*(?:<!\[CDATA\[)?\s*(.*?)\s*(?:\]\]>)?\s*"
+        rb"</(?:[\w.-]+:)?guid\s*>",
+        re.S | re.I,
+    )
+
+    def __init__(self, content: bytes, base_url: str | None) -> None:
+        self._content = content
+        self._base_url = base_url
+        self._written: dict[str, str] | None = None
+
+    def as_written(self, guid: str) -> str:
+        """``guid`` as the feed wrote it, when feedparser made it absolute."""
+        if self._written is None:  # found once, on the first resolved guid
+            self._written = {}
+            if self._base_url:
+                for value in self._GUID.findall(self._content):
+                    text = html.unescape(value.decode("utf-8", "replace")).strip()
+                    if text and "://" not in text:
+                        self._written.setdefault(urljoin(self._base_url, text), text)
+        return self._written.get(guid, guid)
+
+
+def _own_guid(raw: Any, raw_guids: _RawGuids | None) -> str:
+    """The entry's guid as the feed wrote it (see :class:`_RawGuids`)."""
+    guid = _safe(raw.get("id"))
+    if not guid or not raw.get("guidislink") or raw_guids is None:
+        return guid
+    return raw_guids.as_written(guid)
 
 
 def _entry_link(raw: Any, base_url: str | None) -> str:
@@ -235,22 +340,41 @@ def _title(raw: Any) -> str:
     return " ".join(title.split())
 
 
-def _body_html(raw: Any) -> str:
-    """WordPress content:encoded (full text) before the description (an excerpt).
+def _body_html(raw: Any) -> tuple[str, str | None]:
+    """WordPress content:encoded (full text) before the description (an excerpt), with
+    the base URL its relative links are written against.
 
     HTML content first, then the summary, then plain-text content (shown as paragraphs).
     """
     contents = [c for c in raw.get("content") or () if (c.get("value") or "").strip()]
     for content in contents:
         if content.get("type", "text/html") in _HTML_TYPES:
-            return content["value"]
+            return content["value"], content.get("base") or None
     summary = raw.get("summary")
     if isinstance(summary, str) and summary.strip():
-        detail = raw.get("summary_detail") or {}
-        if detail.get("type", "text/html") in _HTML_TYPES:
-            return summary
-        return _text_as_html(summary)
-    return _text_as_html(contents[0]["value"]) if contents else ""
+        detail: Any = raw.get("summary_detail") or next(
+            (c for c in contents if c.get("value") == summary), {}
+        )
+        base = detail.get("base") or None
+        if _summary_type(raw, summary, contents) in _HTML_TYPES:
+            return summary, base
+        return _text_as_html(summary), base
+    if contents:
+        return _text_as_html(contents[0]["value"]), contents[0].get("base") or None
+    return "", None
+
+
+def _summary_type(raw: Any, summary: str, contents: list[Any]) -> str:
+    """The summary's type. feedparser copies an Atom entry's content into ``summary``
+    without its ``summary_detail``; the type is then the content's (``type="text"`` is
+    text, not markup). RSS descriptions are HTML in practice."""
+    detail = raw.get("summary_detail")
+    if detail and detail.get("type"):
+        return str(detail["type"])
+    for content in contents:
+        if content.get("value") == summary and content.get("type"):
+            return str(content["type"])
+    return "text/html"
 
 
 def _text_as_html(text: str) -> str:
@@ -261,24 +385,24 @@ def _text_as_html(text: str) -> str:
     )
 
 
-class _FirstImage(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.src: str | None = None
-        self.alt: str | None = None
+# nh3 serialises what it keeps in one form (lower-case names, double-quoted values,
+# entities escaped), so the first <img> of a sanitised summary is found without a parser.
+_IMG = re.compile(r"<img\b([^>]*)>")
+_ATTRIBUTE = re.compile(r'\s([a-z-]+)="([^"]*)"')
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "img" and self.src is None:
-            values = dict(attrs)
-            if values.get("src"):
-                self.src = values["src"]
-                self.alt = (values.get("alt") or "").strip() or None
+
+def _first_image(summary_html: str) -> tuple[str | None, str | None]:
+    """The src and alt of the first ``<img>`` with a src in sanitised HTML."""
+    for match in _IMG.finditer(summary_html):
+        values = {name: html.unescape(value) for name, value in _ATTRIBUTE.findall(match[1])}
+        if values.get("src"):
+            return values["src"], values.get("alt", "").strip() or None
+    return None, None
 
 
 def _image(raw: Any, page: str | None, summary_html: str) -> tuple[str | None, str | None]:
     """The entry's picture: enclosure, media:thumbnail/content, else the first <img>."""
-    finder = _FirstImage()
-    finder.feed(summary_html)
+    first_src, first_alt = _first_image(summary_html)
     candidates: list[str] = []
     for enclosure in raw.get("enclosures") or ():
         href = _safe(enclosure.get("href") or enclosure.get("url"))
@@ -290,28 +414,47 @@ def _image(raw: Any, page: str | None, summary_html: str) -> tuple[str | None, s
     for media in raw.get("media_content") or ():
         if media.get("medium") == "image" or str(media.get("type", "")).startswith("image/"):
             candidates.append(_safe(media.get("url")))
-    if finder.src:
-        candidates.append(finder.src)
+    if first_src:
+        candidates.append(first_src)
     for candidate in candidates:
         # RSS enclosures are not made absolute by feedparser; email needs them absolute.
         url = absolute_url(candidate, page)
         if url and len(url) <= URL_MAX:
-            alt = finder.alt if finder.src and absolute_url(finder.src, page) == url else None
+            alt = first_alt if first_src and absolute_url(first_src, page) == url else None
             return url, alt
     return None, None
 
 
-def entry_published(raw: Any) -> datetime | None:
-    """When an entry was published (or updated), as UTC; Dutch dates included."""
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = dates.struct_to_utc(raw.get(key))
-        if value is not None:
-            return value
-    for key in ("published", "updated"):
-        text = raw.get(key)
-        if isinstance(text, str) and (value := dates.parse_dutch_date(text)):
-            return value
-    return None
+def entry_published(raw: Any, zone: tzinfo = dates.NETHERLANDS) -> datetime | None:
+    """When an entry was published (or updated), as UTC; None when unknown or unusable."""
+    return entry_date(raw, zone)[0]
+
+
+def entry_date(raw: Any, zone: tzinfo = dates.NETHERLANDS) -> tuple[datetime | None, str | None]:
+    """When an entry was published (or updated), as UTC, or why its date is unusable.
+
+    The forms :mod:`~varcomms.sources.dates` knows are read there (naive is local time,
+    Dutch names, day-first numbers); feedparser's reading is used for the others.
+    """
+    problem: str | None = None
+    for key in ("published", "updated", "created"):
+        # dict.get: feedparser's own get() maps a missing "updated" to "published",
+        # with a DeprecationWarning each time.
+        text = dict.get(raw, key) if isinstance(raw, dict) else raw.get(key)
+        if not isinstance(text, str) or not text.strip():
+            continue
+        reading = dates.read_date(text, zone)
+        if reading is None:
+            parsed = dict.get(raw, f"{key}_parsed") if isinstance(raw, dict) else None
+            value = dates.struct_to_utc(parsed)
+            if value is not None:
+                return value, None
+            problem = problem or f"{printable(text.strip(), 60)!r} is not a date varcomms can read"
+        elif reading.value is not None:
+            return reading.value, None
+        else:
+            problem = problem or reading.problem
+    return None, problem
 
 
 def _categories(raw: Any) -> tuple[str, ...]:
@@ -329,6 +472,20 @@ def plain_text(fragment: str) -> str:
         return ""
     stripped = nh3.clean(fragment, tags=set(), clean_content_tags={"script", "style"})
     return " ".join(html.unescape(stripped).split())
+
+
+_INLINE_TAG = re.compile(r"</?(?:a|abbr|b|code|del|em|i|s|small|span|strong|sub|sup|u)\b[^>]*>")
+_TAG = re.compile(r"<[^>]*>")
+
+
+def sanitised_text(fragment: str) -> str:
+    """Text of HTML that :func:`sanitize_html` produced (no scripts or comments left, every
+    ``<`` in text escaped), without a second parse: inline tags join their words, other
+    tags separate them, entities are decoded."""
+    if not fragment:
+        return ""
+    text = _TAG.sub(" ", _INLINE_TAG.sub("", fragment))
+    return " ".join(html.unescape(text).split())
 
 
 def _snippet(text: str, limit: int = 80) -> str:

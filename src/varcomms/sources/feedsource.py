@@ -11,7 +11,7 @@ from typing import ClassVar
 from varcomms.config import SourceConfig
 from varcomms.models import EventInfo, Item, ItemKind
 from varcomms.sources.base import Batch, SourceEnv, ignore_reason, read_document
-from varcomms.sources.feeds import Entry, ParsedFeed, parse_feed
+from varcomms.sources.feeds import Entry, ParsedFeed, parse_feed, printable
 from varcomms.sources.http import Validators
 
 
@@ -23,6 +23,8 @@ class FeedSource:
         self.config = config
         self.env = env
         self.validators = validators
+        # Problems a kind meets while making items (an unreadable event date, …).
+        self.problems: list[str] = []
 
     def fetch(self) -> Batch:
         document = read_document(self.config, self.env, self.validators)
@@ -30,17 +32,28 @@ class FeedSource:
         if document.not_modified:
             batch.not_modified = True
             return batch
-        feed = parse_feed(document)
+        feed = parse_feed(document, zone=self.env.config.tz)
         batch.warnings.extend(feed.warnings)
+        broken: list[str] = []
         for entry in feed.entries:
-            reason = self.ignore_reason(entry, feed)
-            if reason is None:
-                item = self.item(entry, feed)
-                reason = ignore_reason(item, self.env)
+            try:
+                reason = self.ignore_reason(entry, feed)
                 if reason is None:
-                    batch.items.append(item)
-                    continue
+                    item = self.item(entry, feed)
+                    reason = ignore_reason(item, self.env)
+                    if reason is None:
+                        batch.items.append(item)
+                        continue
+            except Exception as err:  # one bad entry never takes the feed down with it
+                broken.append(f"{entry.title!r}: {type(err).__name__}: {printable(str(err))}")
+                continue
             batch.ignored[reason] += 1
+        if broken:
+            batch.warnings.append(f"{len(broken)} entry(ies) left out (first: {broken[0]})")
+        if self.problems:
+            batch.warnings.append(
+                f"{len(self.problems)} unreadable date(s) left out (first: {self.problems[0]})"
+            )
         return batch
 
     def ignore_reason(self, entry: Entry, feed: ParsedFeed) -> str | None:

@@ -17,6 +17,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
 from varcomms.clock import Clock
@@ -25,8 +26,10 @@ from varcomms.errors import SourceError
 
 # A feed larger than this is not a feed we want to read into memory.
 MAX_BYTES = 20 * 1024 * 1024
-# Longest wait we accept from a Retry-After header or our own backoff.
+# Longest wait of our own backoff between attempts.
 MAX_BACKOFF_SECONDS = 60.0
+# How much of the body one read asks for; the download deadline is checked after each.
+READ_SIZE = 16 * 1024
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, text/calendar, "
@@ -75,6 +78,10 @@ class Document:
     @property
     def content_type(self) -> str:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+class SourceDeferredError(SourceError):
+    """The server asked us to come back later than a collect run is willing to wait."""
 
 
 class HttpClient:
@@ -142,6 +149,8 @@ class HttpClient:
                 outcome = self._backoff(attempt)
             except requests.exceptions.RequestException as err:
                 raise SourceError(f"request to {url} failed: {_reason(err)}") from err
+            except urllib3.exceptions.HTTPError as err:  # from the body, read with raw.read1
+                raise SourceError(f"request to {url} failed: {_reason(err)}") from err
             if isinstance(outcome, Document):
                 return outcome
             self.clock.sleep(outcome)  # outside the host slot: others may go meanwhile
@@ -166,7 +175,17 @@ class HttpClient:
         )
         try:
             if response.status_code in RETRY_STATUSES and retry:
-                return self._retry_after(response) or self._backoff(attempt)
+                wait = self._retry_after(response)
+                if wait is not None and wait > self.settings.retry_after_max:
+                    # Waiting would hold up the whole run (the report of every other
+                    # source included): this source is fetched again on the next run.
+                    raise SourceDeferredError(
+                        f"HTTP {response.status_code} from {response.url}: the server asks to "
+                        f"retry after {wait:.0f} s (more than collect.retry_after_max, "
+                        f"{self.settings.retry_after_max:g} s)",
+                        hint="it is fetched again on the next run",
+                    )
+                return wait if wait is not None else self._backoff(attempt)
             return self._document(response, timeout[1], validators)
         finally:
             response.close()
@@ -179,12 +198,12 @@ class HttpClient:
         if not value:
             return None
         if value.strip().isdigit():
-            return min(float(value), MAX_BACKOFF_SECONDS)
+            return float(value)
         try:
             when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
+            return max(0.0, (when - self.clock.now()).total_seconds())
+        except (TypeError, ValueError, OverflowError):
             return None
-        return max(0.0, min((when - self.clock.now()).total_seconds(), MAX_BACKOFF_SECONDS))
 
     def _document(
         self, response: requests.Response, read_timeout: float, sent: Validators
@@ -199,12 +218,20 @@ class HttpClient:
                 not_modified=True,
                 notes=notes,
             )
+        status = f"HTTP {response.status_code} {response.reason or ''}".strip()
         if response.status_code >= 400:
-            status = f"HTTP {response.status_code} {response.reason or ''}".strip()
             raise SourceError(
                 f"{status} from {response.url}", hint=_status_hint(response.status_code)
             )
-        content = _read_body(response, read_timeout)
+        if 300 <= response.status_code < 400:  # a redirect requests could not follow
+            where = response.headers.get("Location")
+            raise SourceError(
+                f"{status} from {response.url} "
+                + (f"to {where!r}, which cannot be followed" if where else "without a Location"),
+                hint="the server's redirect is broken; check the source's url",
+            )
+        deadline = max(self.settings.download_timeout, read_timeout)
+        content = _read_body(response, read_timeout, deadline)
         headers = _lower(response.headers)
         # feedparser resolves relative links against Content-Location: give it the final
         # URL, or the server's own Content-Location made absolute against that URL.
@@ -218,29 +245,64 @@ class HttpClient:
         )
 
 
-def _read_body(response: requests.Response, read_timeout: float) -> bytes:
-    """The body, refusing documents that are huge or that trickle in forever."""
-    # The read timeout bounds each wait for bytes; this bounds the whole download.
-    deadline = time.monotonic() + max(30.0, 3 * read_timeout)
+def _read_body(response: requests.Response, read_timeout: float, deadline: float) -> bytes:
+    """The body, refusing documents that are huge or that trickle in forever.
+
+    The read timeout bounds each wait for bytes; ``deadline`` (seconds) bounds the whole
+    download. Each read returns what one socket read gave, so a server that sends a byte
+    now and then is cut off at the deadline (plus at most one read timeout), not after
+    a chunk that never fills.
+    """
+    ends = time.monotonic() + deadline
     chunks: list[bytes] = []
     size = 0
     try:
-        for chunk in response.iter_content(64 * 1024):
+        while True:
+            chunk = response.raw.read1(READ_SIZE, decode_content=True)
+            if not chunk:
+                break
             size += len(chunk)
             if size > MAX_BYTES:
                 raise SourceError(
                     f"{response.url} is larger than {MAX_BYTES // (1024 * 1024)} MB; not a feed?"
                 )
-            if time.monotonic() > deadline:
-                raise SourceError(f"{response.url} took too long to download")
+            if time.monotonic() > ends:
+                raise SourceError(
+                    f"{response.url} took longer than {deadline:g} s to download "
+                    f"({size} bytes by then)",
+                    hint="the server sends its answer very slowly; it is tried again on the "
+                    "next run (collect.download_timeout sets the limit)",
+                )
             chunks.append(chunk)
-    except requests.exceptions.RequestException as err:
-        # With stream=True a stalled body surfaces here, wrapped as a connection error.
+    except urllib3.exceptions.ReadTimeoutError as err:
         raise SourceError(
             f"timed out after {read_timeout:g} s reading {response.url}",
             hint="the server is slow or down; raise timeout_seconds if it is just slow",
         ) from err
+    except urllib3.exceptions.DecodeError as err:
+        encoding = response.headers.get("Content-Encoding", "compressed")
+        raise SourceError(
+            f"{response.url} sent a broken {encoding} body (Content-Encoding: {encoding})",
+            hint="the server's compression is misconfigured; tell its administrator",
+        ) from err
+    except urllib3.exceptions.ProtocolError as err:
+        expected = response.headers.get("Content-Length")
+        if _is_incomplete(err):
+            of = f" of {expected}" if expected else ""
+            raise SourceError(
+                f"the connection to {urlsplit(response.url).netloc} closed before the whole "
+                f"body arrived ({size} bytes{of}) reading {response.url}",
+                hint="the server broke off its answer; it is tried again on the next run",
+            ) from err
+        raise SourceError(f"reading {response.url} failed: {_reason(err)}") from err
+    except (urllib3.exceptions.HTTPError, OSError) as err:
+        raise SourceError(f"reading {response.url} failed: {_reason(err)}") from err
     return b"".join(chunks)
+
+
+def _is_incomplete(err: BaseException) -> bool:
+    """Whether a protocol error is a body cut short (http.client's IncompleteRead)."""
+    return "IncompleteRead" in repr(err)
 
 
 def _redirect_notes(response: requests.Response) -> tuple[str, ...]:

@@ -4,33 +4,34 @@ Times become UTC: a ``TZID`` (an Olson name or the calendar's own VTIMEZONE) is 
 floating times are local to the calendar's ``X-WR-TIMEZONE``, else to the configured
 time zone; all-day events start at local midnight of their first day, and their ``end``
 is midnight of their *last* day (None for a one-day event), not iCalendar's exclusive
-end. A recurring event is one item at its next occurrence; cancelled occurrences and
-``EXDATE`` are skipped, and a moved occurrence (``RECURRENCE-ID``) is its own item.
-Past events are not offered.
+end. A recurring event is one item at its next occurrence (:mod:`.recurrence`: RRULE
+and RDATE); cancelled occurrences and ``EXDATE`` are skipped, and a moved occurrence
+(``RECURRENCE-ID``) is its own item. Past events are not offered.
+
+One bad event, or one bad property of an event, never takes the calendar down: the
+event (or the property) is left out with a warning and the rest lands.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from itertools import islice
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
-from dateutil.rrule import rrulestr
 
 from varcomms.config import SourceConfig
 from varcomms.errors import SourceError
 from varcomms.models import EventInfo, Item, ItemKind
 from varcomms.sanitize import absolute_url, sanitize_html
 from varcomms.sources.base import Batch, SourceEnv, event_is_past, read_document, register
-from varcomms.sources.feeds import TITLE_MAX, _text_as_html, plain_text
+from varcomms.sources.feeds import TITLE_MAX, _text_as_html, plain_text, printable
 from varcomms.sources.http import Document, Validators
-
-# Occurrences walked to find the next one; guards against FREQ=SECONDLY since 1970.
-MAX_OCCURRENCES = 20_000
+from varcomms.sources.recurrence import as_utc as _as_utc
+from varcomms.sources.recurrence import exdates, is_recurring, next_occurrence
 
 
 @register("ical")
@@ -39,7 +40,9 @@ class Agenda:
         self.config = config
         self.env = env
         self.validators = validators
-        self._unreadable_rules: list[str] = []
+        # Item id -> "title: why", for events whose RRULE could not be expanded.
+        self._unreadable_rules: dict[str, str] = {}
+        self._base_url: str | None = None
 
     def fetch(self) -> Batch:
         document = read_document(self.config, self.env, self.validators)
@@ -48,11 +51,14 @@ class Agenda:
             batch.not_modified = True
             return batch
         calendar = parse_calendar(document)
+        # Relative links in descriptions point from the calendar's own page.
+        self._base_url = document.base_url
         zone = self._calendar_zone(calendar, batch)
         events = list(calendar.walk("VEVENT"))
         cancelled = _occurrences(events, zone, cancelled=True)
         overridden = _occurrences(events, zone, cancelled=False)
         skipped: Counter[str] = Counter()
+        past_unreadable = 0
         for component in events:
             if str(component.get("STATUS", "")).upper() == "CANCELLED":
                 batch.ignored["cancelled events"] += 1
@@ -62,17 +68,27 @@ class Agenda:
             except _UnusableEventError as why:
                 skipped[str(why)] += 1
                 continue
+            except Exception as err:  # a library's surprise on one event: lose only it
+                skipped[f"unreadable ({type(err).__name__}: {printable(str(err), 120)})"] += 1
+                continue
             if item.event is not None and event_is_past(item.event, self.env.now):
                 batch.ignored["past events"] += 1
+                past_unreadable += item.id in self._unreadable_rules
                 continue
             batch.items.append(item)
         for reason, count in skipped.items():
             batch.warnings.append(f"{count} event(s) skipped: {reason}")
         if self._unreadable_rules:
-            first = self._unreadable_rules[0]
+            count = len(self._unreadable_rules)
+            first = next(iter(self._unreadable_rules.values()))
+            outcome = (
+                f"{past_unreadable} of them left out because that date has passed"
+                if past_unreadable
+                else "shown at that date"
+            )
             batch.warnings.append(
-                f"{len(self._unreadable_rules)} event(s) with an unreadable RRULE (first: "
-                f"{first!r}) are shown at their first date"
+                f"{count} event(s) with an RRULE that cannot be expanded (first: {first}); "
+                f"only their own dates are used, {outcome}"
             )
         return batch
 
@@ -95,8 +111,9 @@ class Agenda:
         overridden: dict[str, set[datetime]],
         batch: Batch,
     ) -> Item:
-        for _name, problem in getattr(event, "errors", ()) or ():
-            batch.warnings.append(f"event {_summary(event) or '(untitled)'}: {problem}")
+        for name, problem in getattr(event, "errors", ()) or ():
+            if name not in ("EXDATE", "RDATE"):  # the recurrence reports those, and what it did
+                batch.warnings.append(f"event {_summary(event) or '(untitled)'}: {problem}")
         raw_start = _decoded(event, "DTSTART")
         if not isinstance(raw_start, date):
             raise _UnusableEventError("no valid DTSTART")
@@ -107,29 +124,43 @@ class Agenda:
             raw_end = raw_start + duration if isinstance(duration, timedelta) else None
         uid = str(event.get("UID", "") or "").strip()
         recurrence_id = _decoded(event, "RECURRENCE-ID")
-        start, end = _as_utc(raw_start, zone), _as_utc(raw_end, zone) if raw_end else None
-        if "RRULE" in event and recurrence_id is None:
+        title = _summary(event) or "(zonder titel)"
+        try:
+            start = _as_utc(raw_start, zone)
+        except (OverflowError, ValueError):
+            raise _UnusableEventError(f"DTSTART {raw_start.isoformat()} is out of range") from None
+        try:
+            end = _as_utc(raw_end, zone) if raw_end else None
+        except (OverflowError, ValueError):
+            batch.warnings.append(f"event {title!r}: its end is out of range; left out")
+            raw_end = end = None
+        unreadable_rule = None
+        if is_recurring(event) and recurrence_id is None:
+            problems: list[str] = []
             excluded = (
-                cancelled.get(uid, set()) | overridden.get(uid, set()) | _exdates(event, zone)
+                cancelled.get(uid, set())
+                | overridden.get(uid, set())
+                | exdates(event, zone, problems)
             )
-            try:
-                start = self._next_occurrence(event, raw_start, zone, excluded) or start
-            except _UnreadableRuleError:
-                self._unreadable_rules.append(_summary(event))
-            if raw_end is not None and end is not None:
-                end = start + (_as_utc(raw_end, zone) - _as_utc(raw_start, zone))
+            expansion = next_occurrence(event, raw_start, zone, now=self.env.now, excluded=excluded)
+            problems.extend(expansion.problems)
+            batch.warnings.extend(f"event {title!r}: {problem}" for problem in problems)
+            unreadable_rule = expansion.unreadable_rule
+            if expansion.start is not None:
+                if end is not None:
+                    end = expansion.start + (end - start)
+                start = expansion.start
         if all_day:
             # iCalendar's all-day DTEND is exclusive; keep the last day, None for one day.
             last = (end - timedelta(days=1)) if end else None
             end = last if last and last > start else None
         elif end is not None and end < start:
             end = None
-        title = _summary(event) or "(zonder titel)"
         key = uid or _synthetic_uid(title, raw_start)
         if recurrence_id is not None:
             key = f"{key}#{_as_utc(recurrence_id, zone).isoformat()}"
-        url = absolute_url(str(event.get("URL", "") or ""), None) or ""
-        summary_html = _description(event, url)
+        url = absolute_url(str(event.get("URL", "") or ""), self._base_url) or ""
+        summary_html = _description(event, url or self._base_url)
         categories = _categories(event)
         location = " ".join(str(event.get("LOCATION", "") or "").replace("\n", ", ").split())
         themes = self.env.tagger.themes_for(
@@ -137,9 +168,12 @@ class Agenda:
             text=f"{title}\n{plain_text(summary_html)}",
             categories=categories,
         )
-        image = _image(event)
+        image = _image(event, self._base_url)
+        item_id = Item.make_id(self.config.name, key)
+        if unreadable_rule is not None:
+            self._unreadable_rules[item_id] = f"{title!r}: {printable(unreadable_rule, 120)}"
         return Item(
-            id=Item.make_id(self.config.name, key),
+            id=item_id,
             source=self.config.name,
             kind=ItemKind.EVENT,
             title=title[:TITLE_MAX],
@@ -159,42 +193,9 @@ class Agenda:
             ),
         )
 
-    def _next_occurrence(
-        self, event: Any, raw_start: date, zone: tzinfo, excluded: set[datetime]
-    ) -> datetime | None:
-        """The first occurrence that has not started yet, or the last one if all did."""
-        anchor = raw_start
-        if not isinstance(anchor, datetime):
-            anchor = datetime.combine(anchor, time(0, 0))
-        elif anchor.tzinfo is None:
-            anchor = anchor.replace(tzinfo=zone)
-        rules = event.get("RRULE")
-        rule_text = (rules[0] if isinstance(rules, list) else rules).to_ical().decode()
-        if not rule_text.strip():  # "RRULE:" with nothing after it: not recurring
-            return None
-        try:
-            rule = rrulestr(rule_text, dtstart=anchor)
-            occurrences = islice(iter(rule), MAX_OCCURRENCES)
-            last = None
-            for occurrence in occurrences:
-                moment = occurrence if isinstance(raw_start, datetime) else occurrence.date()
-                at = _as_utc(moment, zone)
-                if at in excluded:
-                    continue
-                last = at
-                if at >= self.env.now:
-                    return at
-            return last
-        except (ValueError, TypeError, OverflowError):
-            raise _UnreadableRuleError from None
-
 
 class _UnusableEventError(Exception):
     """An event that cannot be an agenda item; counted, not fatal."""
-
-
-class _UnreadableRuleError(Exception):
-    """An RRULE dateutil cannot expand; the event is shown at its first date."""
 
 
 def parse_calendar(document: Document) -> Any:
@@ -208,13 +209,39 @@ def parse_calendar(document: Document) -> Any:
     if not text:
         raise SourceError(f"{document.url} is empty, not an iCalendar file")
     try:
-        return icalendar.Calendar.from_ical(text)
+        calendars = icalendar.Calendar.from_ical(_decode(text, document), multiple=True)
     except Exception as err:  # icalendar raises ValueError, KeyError, IndexError…
-        reason = str(err).split(": b'", 1)[0][:200]  # icalendar appends the raw bytes
+        # icalendar appends the raw bytes, binary included: keep the words, escape the rest.
+        reason = printable(str(err).split(": b'", 1)[0], 200)
         raise SourceError(
             f"{document.url} is not a valid iCalendar file: {reason}",
             hint="check the source's url and kind",
         ) from err
+    if not calendars:
+        raise SourceError(
+            f"{document.url} is not a valid iCalendar file: it holds no VCALENDAR",
+            hint="check the source's url and kind",
+        )
+    first = calendars[0]
+    # Some exporters concatenate calendars (one per category or month): one agenda.
+    for extra in calendars[1:]:
+        first.subcomponents.extend(extra.subcomponents)
+    return first
+
+
+def _decode(content: bytes, document: Document) -> str:
+    """The calendar's text. RFC 5545 says UTF-8; older exporters write Windows-1252
+    (Latin-1) without saying so, which icalendar would turn into replacement signs."""
+    charset = re.search(r"charset=\"?([\w.:-]+)", document.headers.get("content-type", ""), re.I)
+    if charset:
+        try:
+            return content.decode(charset[1])
+        except (LookupError, UnicodeDecodeError):
+            pass
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        return content.decode("cp1252", errors="replace")
 
 
 def _decoded(component: Any, name: str) -> Any:
@@ -227,14 +254,6 @@ def _decoded(component: Any, name: str) -> Any:
     return value[0] if isinstance(value, list) and value else value
 
 
-def _as_utc(value: date, zone: tzinfo) -> datetime:
-    if not isinstance(value, datetime):
-        return datetime.combine(value, time(0, 0), tzinfo=zone).astimezone(UTC)
-    if value.tzinfo is None:
-        return value.replace(tzinfo=zone).astimezone(UTC)
-    return value.astimezone(UTC)
-
-
 def _summary(event: Any) -> str:
     return " ".join(str(event.get("SUMMARY", "") or "").split())
 
@@ -244,12 +263,26 @@ def _synthetic_uid(title: str, start: date) -> str:
     return f"no-uid:{digest[:24]}"
 
 
-def _description(event: Any, url: str) -> str:
+def _description(event: Any, base_url: str | None) -> str:
+    """The HTML description (Outlook's X-ALT-DESC) or the text one, sanitised; links are
+    made absolute against the event's URL, else the calendar's."""
     alternative = event.get("X-ALT-DESC")
-    if alternative is not None and "html" in str(alternative.params.get("FMTTYPE", "")).lower():
-        return sanitize_html(str(alternative), base_url=url or None)
+    if isinstance(alternative, list):
+        alternative = alternative[0] if alternative else None
+    params = getattr(alternative, "params", {})
+    if alternative is not None and "html" in str(params.get("FMTTYPE", "")).lower():
+        # icalendar leaves X- properties escaped: Outlook's "\," would show in the mail.
+        return sanitize_html(unescape_text(str(alternative)), base_url=base_url or None)
     text = str(event.get("DESCRIPTION", "") or "").strip()
-    return sanitize_html(_text_as_html(text), base_url=url or None) if text else ""
+    return sanitize_html(_text_as_html(text), base_url=base_url or None) if text else ""
+
+
+_ESCAPE = re.compile(r"\\([\\;,nN])")
+
+
+def unescape_text(value: str) -> str:
+    """Undo RFC 5545 TEXT escapes (``\\,`` ``\\;`` ``\\n`` ``\\\\``) in one pass."""
+    return _ESCAPE.sub(lambda m: "\n" if m[1] in "nN" else m[1], value)
 
 
 def _categories(event: Any) -> tuple[str, ...]:
@@ -265,7 +298,7 @@ def _categories(event: Any) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _image(event: Any) -> str | None:
+def _image(event: Any, base_url: str | None) -> str | None:
     for name in ("IMAGE", "ATTACH"):
         values = event.get(name)
         for value in values if isinstance(values, list) else [values]:
@@ -273,19 +306,10 @@ def _image(event: Any) -> str | None:
                 continue
             kind = str(getattr(value, "params", {}).get("FMTTYPE", ""))
             if name == "IMAGE" or kind.startswith("image/"):
-                url = absolute_url(str(value), None)
+                url = absolute_url(str(value), base_url)
                 if url:
                     return url
     return None
-
-
-def _exdates(event: Any, zone: tzinfo) -> set[datetime]:
-    found: set[datetime] = set()
-    values = event.get("EXDATE")
-    for value in values if isinstance(values, list) else [values]:
-        for entry in getattr(value, "dts", ()):
-            found.add(_as_utc(entry.dt, zone))
-    return found
 
 
 def _occurrences(events: list[Any], zone: tzinfo, *, cancelled: bool) -> dict[str, set[datetime]]:
@@ -296,5 +320,8 @@ def _occurrences(events: list[Any], zone: tzinfo, *, cancelled: bool) -> dict[st
         is_cancelled = str(event.get("STATUS", "")).upper() == "CANCELLED"
         if isinstance(recurrence_id, date) and is_cancelled == cancelled:
             uid = str(event.get("UID", "") or "")
-            found.setdefault(uid, set()).add(_as_utc(recurrence_id, zone))
+            try:
+                found.setdefault(uid, set()).add(_as_utc(recurrence_id, zone))
+            except (OverflowError, ValueError):
+                continue  # an impossible RECURRENCE-ID cancels or moves nothing
     return found

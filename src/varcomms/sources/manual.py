@@ -20,8 +20,8 @@ is reported with its name and line and the other files still land.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -49,13 +49,16 @@ class FrontMatter(BaseModel):
     title: str
     id: str | None = None
     url: str | None = None
-    date: datetime | date | None = None
+    # The field named ``date`` would shadow the type in the annotations below it (they
+    # then read ``datetime | None``, and a date-only start was never all-day): the types
+    # are therefore always spelled through the module.
+    date: dt.datetime | dt.date | None = None
     kind: Literal["news", "campaign", "event", "manual"] | None = None
     themes: tuple[str, ...] = ()
     image: str | None = None
     image_alt: str | None = None
-    start: datetime | date | None = None
-    end: datetime | date | None = None
+    start: dt.datetime | dt.date | None = None
+    end: dt.datetime | dt.date | None = None
     all_day: bool | None = None
     location: str | None = None
 
@@ -65,7 +68,7 @@ class FrontMatter(BaseModel):
         return [value] if isinstance(value, str) else value
 
 
-@register("manual")
+@register("manual", location="folder")
 class MarkdownFolder:
     def __init__(
         self,
@@ -190,17 +193,17 @@ class MarkdownFolder:
         return item, warnings
 
 
-def _is_date(value: datetime | date) -> bool:
-    return not isinstance(value, datetime)
+def _is_date(value: dt.datetime | dt.date) -> bool:
+    return not isinstance(value, dt.datetime)
 
 
-def _utc(value: datetime | date, tz: Any) -> datetime:
+def _utc(value: dt.datetime | dt.date, tz: Any) -> dt.datetime:
     """A front-matter date as UTC; dates and naive times are local (config time zone)."""
-    if not isinstance(value, datetime):
-        value = datetime.combine(value, time(0, 0), tzinfo=tz)
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time(0, 0), tzinfo=tz)
     elif value.tzinfo is None:
         value = value.replace(tzinfo=tz)
-    return value.astimezone(UTC)
+    return value.astimezone(dt.UTC)
 
 
 def _line_of(front_matter: str, key: str) -> int | None:

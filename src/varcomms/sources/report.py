@@ -13,6 +13,9 @@ class SourceStatus(StrEnum):
     NOT_MODIFIED = "not-modified"  # HTTP 304: nothing changed since the last run
     WARNING = "warning"  # items landed, but something was left out or is suspicious
     FAILED = "failed"  # nothing landed; ``message`` says why
+    # The server asked to come back later than collect waits (Retry-After past the cap);
+    # nothing landed, nothing is wrong: the next run fetches it.
+    DEFERRED = "deferred"
 
 
 @dataclass
@@ -78,6 +81,10 @@ class CollectReport:
         return [s for s in self.sources if s.status is SourceStatus.FAILED]
 
     @property
+    def deferred(self) -> list[SourceReport]:
+        return [s for s in self.sources if s.status is SourceStatus.DEFERRED]
+
+    @property
     def ok(self) -> bool:
         return not self.failed
 
@@ -95,5 +102,6 @@ class CollectReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "failed": len(self.failed),
+            "deferred": len(self.deferred),
             "sources": [s.to_dict() for s in self.sources],
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from varcomms.errors import StoreError
+from varcomms.keyfile import private_dir, private_file
 from varcomms.redact import mask_url
 from varcomms.store.schema import metadata
 
@@ -22,7 +24,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration's revision. Every command opens the store, and comparing the
 # database's revision with this constant lets a current schema skip importing Alembic
 # (about 0.4 s). tests/test_store.py checks it against Alembic's own view of the scripts.
-HEAD_REVISION = "0010"
+HEAD_REVISION = "0007"
 
 __all__ = ["Store", "metadata"]
 
@@ -58,8 +60,14 @@ class Store:
     @classmethod
     def open(cls, url: str, *, upgrade: bool = True, echo: bool = False) -> Store:
         parsed = make_url(url)
-        if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        database = parsed.database
+        if parsed.drivername.startswith("sqlite") and database not in (None, "", ":memory:"):
+            # The database holds personal data: a private folder, a private file (SQLite
+            # gives its -wal and -shm files the database file's mode).
+            private_dir(Path(database).parent, tighten=False)
+            if not Path(database).exists():
+                os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
+            private_file(Path(database))
         if parsed.drivername == "postgresql":
             # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
             parsed = parsed.set(drivername="postgresql+psycopg")

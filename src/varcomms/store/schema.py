@@ -152,6 +152,9 @@ subscribers = Table(
     Index("ix_subscribers_org_type", "org_type"),
     Index("ix_subscribers_municipality", "municipality"),
     Index("ix_subscribers_domain", "domain"),
+    # An id is never handed out twice (SQLite would reuse the highest deleted one):
+    # links in old mail name a subscriber id and must never reach someone else.
+    sqlite_autoincrement=True,
 )
 
 subscriber_themes = Table(

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
 from flask import Blueprint, Response, redirect, request, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from varcomms.audience import preferences, subscribers
 from varcomms.audience.preferences import ProfileChange
@@ -22,7 +23,7 @@ from .forms import PauseForm, PreferencesForm, UnsubscribeForm, fill_choices
 from .pages import error_page, page
 from .state import web
 
-Answer = tuple[str, int] | Response
+Answer = tuple[str, int] | Response | WerkzeugResponse
 
 
 def _subscriber(token: str) -> subscribers.SubscriberRecord | tuple[str, int]:

@@ -10,9 +10,10 @@ link in a message, and must not sign anyone up.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, redirect, request, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from varcomms.audience.optin import OptinExpiredError, confirm_optin, request_optin
 from varcomms.delivery.transactional import send_transactional
@@ -27,7 +28,7 @@ from .state import WebState, web
 log = logging.getLogger(__name__)
 
 SOURCE = "website: aanmeldformulier"
-Answer = tuple[str, int] | Response
+Answer = tuple[str, int] | Response | WerkzeugResponse
 
 
 def clean(value: str | None) -> str:
@@ -72,11 +73,13 @@ def form_page() -> Answer:
         key=state.erasure,
     )
     if optin is not None:
-        _mail(state, optin.id, email, data["name"] or None, expires_at)
+        _mail(state, optin.id, email, str(data["name"]) or None, expires_at)
     return redirect(url_for("subscribe.sent"), 303)
 
 
-def _mail(state: WebState, optin_id: int, email: str, name: str | None, expires_at) -> None:  # type: ignore[no-untyped-def]
+def _mail(
+    state: WebState, optin_id: int, email: str, name: str | None, expires_at: datetime
+) -> None:
     token = state.signer.sign("confirm", email, ref=str(optin_id), expires_at=expires_at)
     link = f"{state.public_url}{url_for('subscribe.confirm', token=token)}"
     brands = " en het ".join(brand.name for brand in state.ctx.config.brands.values())
