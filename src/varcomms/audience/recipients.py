@@ -27,9 +27,15 @@ def not_paused(now: datetime | None = None) -> ColumnElement[bool]:
     return subscribers.c.paused_until.is_(None) | (subscribers.c.paused_until <= moment)
 
 
-def recipient_condition(segment: Segment | None) -> ColumnElement[bool]:
-    """SQL: subscribed, not paused, not suppressed by address or domain, in the segment."""
-    condition = (subscribers.c.status == "subscribed") & not_suppressed() & not_paused()
+def recipient_condition(
+    segment: Segment | None, *, now: datetime | None = None
+) -> ColumnElement[bool]:
+    """SQL: subscribed, not paused at ``now``, not suppressed, in the segment.
+
+    ``now`` is the caller's clock (a send on a shifted clock must see the pauses of its
+    own moment); without it, the real time.
+    """
+    condition = (subscribers.c.status == "subscribed") & not_suppressed() & not_paused(now)
     if segment is not None:
         condition = condition & segment.where()
     return condition
@@ -58,16 +64,25 @@ def iter_records(
 
 
 def iter_recipients(
-    store: Store, segment: Segment | None = None, *, batch_size: int = 1000
+    store: Store,
+    segment: Segment | None = None,
+    *,
+    batch_size: int = 1000,
+    now: datetime | None = None,
 ) -> Iterator[Subscriber]:
     """The people an edition goes to, in id order: subscribed, in ``segment`` (everyone
     when None) and not on the suppression list by address or domain."""
-    for record in iter_records(store, recipient_condition(segment), batch_size=batch_size):
+    condition = recipient_condition(segment, now=now)
+    for record in iter_records(store, condition, batch_size=batch_size):
         yield record.to_model()
 
 
 def still_recipients(
-    store: Store, subscriber_ids: Iterable[int], segment: Segment | None = None
+    store: Store,
+    subscriber_ids: Iterable[int],
+    segment: Segment | None = None,
+    *,
+    now: datetime | None = None,
 ) -> set[int]:
     """Which of these subscribers :func:`iter_recipients` would still yield now.
 
@@ -78,7 +93,8 @@ def still_recipients(
     found: set[int] = set()
     for start in range(0, len(wanted), 900):
         query = select(subscribers.c.id).where(
-            recipient_condition(segment), subscribers.c.id.in_(wanted[start : start + 900])
+            recipient_condition(segment, now=now),
+            subscribers.c.id.in_(wanted[start : start + 900]),
         )
         with store.connect() as db:
             found.update(db.execute(query).scalars())
@@ -95,9 +111,10 @@ def count_suppressed(store: Store, segment: Segment | None = None) -> int:
         return db.execute(query).scalar_one()
 
 
-def count(store: Store, segment: Segment | None = None) -> int:
+def count(store: Store, segment: Segment | None = None, *, now: datetime | None = None) -> int:
     """How many recipients :func:`iter_recipients` would yield."""
-    query = select(func.count()).select_from(subscribers).where(recipient_condition(segment))
+    condition = recipient_condition(segment, now=now)
+    query = select(func.count()).select_from(subscribers).where(condition)
     with store.connect() as db:
         return db.execute(query).scalar_one()
 

@@ -143,7 +143,7 @@ def segments(ctx: typer.Context, as_json: bool = JsonOption) -> None:
         {
             "name": segment.name,
             "description": segment.description,
-            "recipients": audience.count(context.store, segment),
+            "recipients": audience.count(context.store, segment, now=context.clock.now()),
             "rule": segment.describe(),
         }
         for segment in audience.load_segments(context.config)
@@ -176,7 +176,7 @@ def count(
     chosen = audience.load_segment(context.config, segment) if segment else None
     data = {
         "segment": segment,
-        "recipients": audience.count(context.store, chosen),
+        "recipients": audience.count(context.store, chosen, now=context.clock.now()),
         "matching": audience.count_matching(context.store, chosen),
     }
     if as_json:

@@ -130,7 +130,7 @@ def _audience(
 
     name = audience_name(edition, segment)
     chosen = load_segment(ctx.config, name) if name else None
-    for subscriber in iter_recipients(ctx.store, chosen):
+    for subscriber in iter_recipients(ctx.store, chosen, now=ctx.clock.now()):
         variant = variant_for(edition, subscriber.themes)
         recipient = Recipient(
             email=subscriber.email,
@@ -319,7 +319,9 @@ def _settle_departed(
         return
     name = audience_name(edition, segment)
     chosen = load_segment(ctx.config, name) if name else None
-    staying = still_recipients(ctx.store, [sid for _, sid in rows if sid is not None], chosen)
+    staying = still_recipients(
+        ctx.store, [sid for _, sid in rows if sid is not None], chosen, now=ctx.clock.now()
+    )
     departed = [row_id for row_id, sid in rows if sid is None or sid not in staying]
     if not departed:
         return
