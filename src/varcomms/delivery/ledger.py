@@ -25,7 +25,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from varcomms.clock import Clock
 from varcomms.delivery.providers.base import InFlight, Outcome, OutcomeStatus
 from varcomms.models import DeliveryState
-from varcomms.store import Store
+from varcomms.store import Store, insert_ignoring_conflicts
 from varcomms.store.schema import deliveries, sends
 
 
@@ -75,16 +75,8 @@ _NOT_IN_FLIGHT = (OutcomeStatus.RETRY, OutcomeStatus.SPLIT)
 
 
 def _upsert_ignore(connection: Connection) -> Any:
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(deliveries).on_conflict_do_nothing(
-            index_elements=["edition_id", "recipient_key"]
-        )
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(deliveries).on_conflict_do_nothing(
-        index_elements=["edition_id", "recipient_key"]
+    return insert_ignoring_conflicts(
+        connection, deliveries, index_elements=["edition_id", "recipient_key"]
     )
 
 

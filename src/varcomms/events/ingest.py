@@ -35,6 +35,7 @@ from varcomms.context import Context
 from varcomms.errors import NotFoundError, StateError
 from varcomms.events.model import ProviderEvent
 from varcomms.models import EventType, SubscriberStatus
+from varcomms.store import insert_ignoring_conflicts
 from varcomms.store.schema import deliveries, events
 
 log = logging.getLogger(__name__)
@@ -138,13 +139,7 @@ def _known_ids(db: Connection, batch: Iterable[ProviderEvent]) -> set[tuple[str,
 def _insert_ignoring_duplicates(db: Connection) -> Any:
     # Two app processes may take the same retried webhook at once: the unique key
     # decides, and the loser inserts nothing instead of failing.
-    if db.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(events).on_conflict_do_nothing()
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(events).on_conflict_do_nothing()
+    return insert_ignoring_conflicts(db, events)
 
 
 _COLUMNS = (

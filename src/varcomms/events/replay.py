@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import delete
 
-from varcomms.store import Store
+from varcomms.store import Store, insert_ignoring_conflicts
 from varcomms.store.schema import webhook_tokens
 
 
@@ -19,15 +18,7 @@ def remember_token(
         # A token older than the accepted window needs no memory: its request is refused
         # by its timestamp. Pruning here keeps the table at one window's worth of rows.
         db.execute(delete(webhook_tokens).where(webhook_tokens.c.seen_at < now - keep))
-        statement: Any
-        if db.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            statement = pg_insert(webhook_tokens).on_conflict_do_nothing()
-        else:
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-            statement = sqlite_insert(webhook_tokens).on_conflict_do_nothing()
+        statement = insert_ignoring_conflicts(db, webhook_tokens)
         inserted = db.execute(
             statement.values(provider=provider, token=token[:200], seen_at=now).returning(
                 webhook_tokens.c.token

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -138,3 +138,21 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def insert_ignoring_conflicts(
+    connection: Connection, table: Table, *, index_elements: list[str] | None = None
+) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING`` for the connection's dialect.
+
+    Where a unique key decides (one ledger row per person and edition, one event per
+    provider event id, one use of a webhook token), two processes inserting the same
+    row at once must not fail: the loser inserts nothing.
+    """
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing(index_elements=index_elements)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing(index_elements=index_elements)
