@@ -208,7 +208,17 @@ def test_shifted_to_reads_dates_and_date_times() -> None:
 
 # --- start-up: a command loads what it needs, and no more ------------------------------
 
-HEAVY = ("sqlalchemy", "requests", "playwright", "mjml")
+# The libraries that cost most to import, and the stages a read-only command never runs
+# (a package that imported all its modules eagerly would load them behind its back).
+HEAVY = (
+    "sqlalchemy",
+    "requests",
+    "playwright",
+    "mjml",
+    "varcomms.render",
+    "varcomms.delivery.send",
+    "varcomms.delivery.mime",
+)
 # Read-only commands and the heavy libraries each may load (the database, for most).
 NEEDS = {
     "--help": (),

@@ -38,8 +38,8 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         report.status = "finished"
         return report
 
-    monkeypatch.setattr(send_cli, "plan_send", plan)
-    monkeypatch.setattr(send_cli, "send_edition", send)
+    monkeypatch.setattr(send_cli.delivery, "plan_send", plan)
+    monkeypatch.setattr(send_cli.delivery, "send_edition", send)
     monkeypatch.setattr(cli_state.CliState, "context", lambda self: None)
     return seen
 

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 from typer.core import TyperGroup
 
+from varcomms import delivery
 from varcomms.cli.progress import count_bar
 from varcomms.cli.state import JsonOption, print_json, state
-from varcomms.delivery import (
-    SendReport,
-    SendState,
-    SendStatus,
-    SendSummary,
-    plan_release,
-    plan_send,
-    release_held,
-    send_edition,
-    send_status,
-)
 from varcomms.errors import ProviderError, VarcommsError
+
+if TYPE_CHECKING:
+    from varcomms.delivery import SendReport, SendStatus, SendSummary
 
 # Exit codes (the README's scheme): 0 everyone settled; 1 a run that finished with
 # failures or held rows, or a paused send; 2 usage, input or configuration errors.
@@ -129,7 +122,9 @@ def send(
                 "--test needs delivery.test_addresses in varcomms.toml",
                 hint="or name the addresses with --test-to",
             )
-    summary = plan_send(context, edition, segment=segment, test_to=addresses, dry_run=dry_run)
+    summary = delivery.plan_send(
+        context, edition, segment=segment, test_to=addresses, dry_run=dry_run
+    )
     if not as_json:
         cli.stdout.print(_summary_table(summary))
     if not yes and not dry_run:
@@ -140,7 +135,7 @@ def send(
             )
     with count_bar(cli.stderr, "sending", summary.recipients, disable=as_json) as advance:
         try:
-            report = send_edition(
+            report = delivery.send_edition(
                 context,
                 edition,
                 segment=segment,
@@ -184,13 +179,13 @@ def _exit_for(report: SendReport, edition: str) -> None:
             f"the send paused: {report.pause_reason}",
             hint=f"fix the cause, then continue with: varcomms send {edition} --resume",
         )
-    if report.status == SendState.HELD or report.uncertain:
+    if report.status == delivery.SendState.HELD or report.uncertain:
         raise SendNotCleanError(
             f"{report.uncertain} message(s) are uncertain and were held",
             hint=f"`varcomms send status {edition}` lists them; `varcomms send release "
             f"{edition} --resend|--mark-sent --all` decides",
         )
-    if report.status == SendState.INCOMPLETE:
+    if report.status == delivery.SendState.INCOMPLETE:
         raise SendNotCleanError(
             f"{report.deferred} message(s) were not accepted yet",
             hint=f"continue with: varcomms send {edition} --resume",
@@ -225,7 +220,7 @@ def status_command(
 ) -> None:
     """Progress of an edition's send: per state, per variant, failures and every held row."""
     cli = state(ctx)
-    status = send_status(cli.context(), edition)
+    status = delivery.send_status(cli.context(), edition)
     if as_json:
         print_json(ctx, status.to_dict())  # complete: every uncertain row
         return
@@ -288,7 +283,7 @@ def release_command(
     if release_all == bool(addresses):
         raise typer.BadParameter("name the addresses, or give --all (not both)")
     context = cli.context()
-    plan = plan_release(context, edition, None if release_all else addresses)
+    plan = delivery.plan_release(context, edition, None if release_all else addresses)
     choice = "send again" if resend else "mark as sent"
     if not as_json:
         cli.stdout.print(
@@ -302,9 +297,9 @@ def release_command(
         risk = "may get a second copy" if resend else "may never have received it"
         if not typer.confirm(f"{choice.capitalize()} {plan.selected} row(s)? They {risk}."):
             raise VarcommsError("nothing released: not confirmed", hint="--yes skips the question")
-    changed = release_held(context, plan, resend=resend)
+    changed = delivery.release_held(context, plan, resend=resend)
     if resend:
-        report = send_edition(context, edition, resume=True)
+        report = delivery.send_edition(context, edition, resume=True)
         if as_json:
             print_json(ctx, {"released": changed, **plan.to_dict(), "send": report.to_dict()})
         else:
