@@ -8,6 +8,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
+from tests.conftest import ROOT
 from varcomms.config import Config
 from varcomms.errors import InputError
 from varcomms.models import Edition
@@ -118,3 +119,10 @@ def test_an_mjml_error_in_an_extending_override_names_its_line(
         render_variant(config, edition, general)
     assert caught.value.path == override and caught.value.line == 3
     assert "mj-foo" in caught.value.message
+
+
+def test_the_templates_readme_lists_every_packaged_template() -> None:
+    readme = (ROOT / "templates" / "README.md").read_text(encoding="utf-8")
+    packaged = [p.relative_to(PACKAGED_TEMPLATES).as_posix() for p in PACKAGED_TEMPLATES.rglob("*")]
+    missing = [name for name in packaged if name.endswith(".j2") and name not in readme]
+    assert missing == []
