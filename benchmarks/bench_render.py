@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from varcomms.config import load_config  # noqa: E402
 from varcomms.models import Edition  # noqa: E402
-from varcomms.render import check_html, render_variant, variant_for  # noqa: E402
+from varcomms.render import Templates, check_html, render_variant, variant_for  # noqa: E402
 from varcomms.render.mjml_check import check_mjml  # noqa: E402
 from varcomms.render.pipeline import (  # noqa: E402
     email_html,
@@ -143,18 +143,20 @@ def main() -> None:
     edition = Edition.model_validate(data)
     variant = variant_for(edition, {"cybercriminaliteit"})  # the largest variant
 
-    name, document, context = mjml_document(config, edition, variant)
-    marked = email_html(config, name, document, context)
+    # Built once, as a send or a render run builds it: compiled templates are reused.
+    templates = Templates(config.templates_dir)
+    name, document, context = mjml_document(config, edition, variant, templates=templates)
+    marked = email_html(templates, name, document, context)
     html = strip_marks(marked)
     n, r = args.iterations, args.repeats
     calls: dict[str, Callable[[], Any]] = {
-        "jinja": lambda: mjml_document(config, edition, variant),
+        "jinja": lambda: mjml_document(config, edition, variant, templates=templates),
         "mjml-check": lambda: check_mjml(document),
         "mjml": lambda: mjml2html(document, fonts={}),
-        "text": lambda: text_part(config, edition, context),
+        "text": lambda: text_part(templates, edition, context),
         "web": lambda: web_version(config, edition.id, marked),
         "checks": lambda: check_html(html, config.render),
-        "whole": lambda: render_variant(config, edition, variant),
+        "whole": lambda: render_variant(config, edition, variant, templates),
     }
     steps: dict[str, list[float]] = {step: [] for step in calls}
     node_rounds: list[float] = []

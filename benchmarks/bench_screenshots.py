@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from varcomms.config import load_config  # noqa: E402
 from varcomms.editions import load_edition  # noqa: E402
-from varcomms.render import render_variant, variants_of  # noqa: E402
+from varcomms.render import Templates, render_variant, variants_of  # noqa: E402
 from varcomms.render.preview import local_logos, preview_html  # noqa: E402
 from varcomms.render.screenshots import (  # noqa: E402
     PAGE_URL,
@@ -77,7 +77,11 @@ def main() -> None:
     args = parser.parse_args()
     config = load_config(ROOT / "varcomms.toml")
     edition = load_edition(config, "2022-01")
-    pages = [preview_html(config, render_variant(config, edition, v)) for v in variants_of(edition)]
+    templates = Templates(config.templates_dir)
+    pages = [
+        preview_html(config, render_variant(config, edition, v, templates))
+        for v in variants_of(edition)
+    ]
     assets = local_logos(config)
     ways: dict[str, Callable[..., None]] = {"per-shot": per_shot, "reused": reused}
     times: dict[str, list[float]] = {name: [] for name in ways}

@@ -23,7 +23,7 @@ from varcomms.archive.fingerprint import edition_fingerprint, site_fingerprint
 from varcomms.archive.sent import SentEdition, sent_editions
 from varcomms.config import Config
 from varcomms.context import Context
-from varcomms.render import render_variant
+from varcomms.render import Templates, render_variant
 from varcomms.render.dates import long_date
 from varcomms.render.variants import Variant
 from varcomms.render.view import WEB_GREETING
@@ -80,6 +80,7 @@ def build_archive(
     env = _environment()
     entries = sent_editions(config, ctx.store)
     manifest: dict[str, str] = {}
+    templates = Templates(config.templates_dir)  # compiled once for every edition page
     for entry in entries:
         fingerprint = edition_fingerprint(
             site, config.newsletters_dir / entry.id, entry.sent_at.isoformat()
@@ -89,7 +90,7 @@ def build_archive(
         if previous.get(entry.id) == fingerprint and page.is_file():
             report.unchanged.append(entry.id)
             continue
-        _write(page, edition_page(config, entry))
+        _write(page, edition_page(config, entry, templates))
         report.built.append(entry.id)
     for gone in sorted(set(previous) - set(manifest)):
         # Reopened or cancelled since: it no longer belongs on the website.
@@ -102,10 +103,10 @@ def build_archive(
     return report
 
 
-def edition_page(config: Config, entry: SentEdition) -> str:
+def edition_page(config: Config, entry: SentEdition, templates: Templates | None = None) -> str:
     """The web version with every section, no greeting, and a way back to the index."""
     everything = Variant.of_sections(entry.edition.themed_sections)
-    web = render_variant(config, entry.edition, everything).web_html
+    web = render_variant(config, entry.edition, everything, templates).web_html
     web = _GREETING.sub("", web, count=1)
     back = (
         '<div style="font-family:Arial,Helvetica,sans-serif;font-size:14px;'

@@ -2,10 +2,12 @@
 
 The functions other stages call (see docs/architecture.md): :func:`variant_for`,
 :func:`variants_of`, :func:`render_variant`, :func:`render_edition` and, for
-``edition lint``, :func:`check_html`.
+``edition lint``, :func:`check_html`; a caller that renders several variants builds one
+:class:`Templates` and passes it to each.
 """
 
 from varcomms.render.checks import Finding, check_html
+from varcomms.render.environment import Templates
 from varcomms.render.pipeline import (
     RenderedVariant,
     RenderOutput,
@@ -18,6 +20,7 @@ __all__ = [
     "Finding",
     "RenderOutput",
     "RenderedVariant",
+    "Templates",
     "Variant",
     "check_html",
     "render_edition",

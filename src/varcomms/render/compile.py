@@ -3,35 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import jinja2
 from mjml import mjml2html
 
 from varcomms.errors import InputError
-from varcomms.render.environment import (
-    environment,
-    marked_environment,
-    select,
-    template_errors,
-    template_path,
-)
+from varcomms.render.environment import Templates, select, template_errors
 from varcomms.render.mjml_check import MjmlProblem, check_mjml
 
 
 def render_template(
-    project_dir: Path, names: list[str], context: Mapping[str, Any]
+    templates: Templates, names: list[str], context: Mapping[str, Any]
 ) -> tuple[str, str]:
     """Render the first existing template of ``names``; returns (template name, output)."""
-    env = environment(project_dir)
+    env = templates.environment
     template = select(env, names)
     with template_errors(env):
         return template.name or names[0], template.render(context)
 
 
 def compile_mjml(
-    document: str, *, project_dir: Path, template: str, context: Mapping[str, Any]
+    document: str, *, templates: Templates, template: str, context: Mapping[str, Any]
 ) -> str:
     """Check and compile an MJML document rendered from ``template``.
 
@@ -45,17 +38,17 @@ def compile_mjml(
         except (ValueError, RuntimeError) as err:
             raise InputError(
                 f"invalid MJML: {err}",
-                path=template_path(environment(project_dir), template),
+                path=templates.path(template),
                 hint="mjml-python gives no position; check the tags opened and closed in "
                 "the template and its partials",
             ) from err
-    raise _located(problems[0], project_dir, template, context)
+    raise _located(problems[0], templates, template, context)
 
 
 def _located(
-    problem: MjmlProblem, project_dir: Path, template: str, context: Mapping[str, Any]
+    problem: MjmlProblem, templates: Templates, template: str, context: Mapping[str, Any]
 ) -> InputError:
-    env = marked_environment(project_dir)
+    env = templates.marked
     marked: MjmlProblem | None = None
     try:
         with template_errors(env):
@@ -68,12 +61,12 @@ def _located(
     if marked is not None and marked.template is not None:
         return InputError(
             f"invalid MJML: {marked.message}",
-            path=template_path(env, marked.template),
+            path=templates.path(marked.template),
             line=marked.template_line,
             hint=marked.hint,
         )
     return InputError(
         f"invalid MJML (line {problem.line} of the generated document): {problem.message}",
-        path=template_path(environment(project_dir), template),
+        path=templates.path(template),
         hint=problem.hint,
     )

@@ -1,80 +1,76 @@
 """The Jinja2 environment: project templates first, packaged defaults behind them.
 
-Like Pelican's theme loader, a file in the project's ``templates/`` folder (the
-configured ``paths.templates``) replaces the packaged file of the same name, so an
-editor can change one partial without copying the rest. Template errors become
+Stock Jinja loaders, as Pelican does for themes: a file in the project's ``templates/``
+folder (the configured ``paths.templates``) replaces the packaged file of the same name,
+so an editor can change one partial without copying the rest; and every packaged
+template is also reachable as ``!default/<name>``, so an override can extend the
+template it replaces and change one block::
+
+    {% extends "!default/email/newsletter.mjml.j2" %}
+    {% block intro %}…{% endblock %}
+
+The environments live on a :class:`Templates` object that the caller builds (once per
+send, render run or preview) and passes in. Template errors become
 :class:`~varcomms.errors.InputError` naming the template file and line.
 """
 
 from __future__ import annotations
 
+import os
+import posixpath
 import re
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cached_property
 from pathlib import Path
 
 import jinja2
 from jinja2.ext import Extension
+from jinja2.loaders import split_template_path
 
 from varcomms.errors import InputError
 from varcomms.render import dates, text
 
 PACKAGED_TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE_SUFFIXES = (".j2", ".mjml", ".txt", ".html")
+# The prefix under which the packaged templates stay reachable from an override.
+DEFAULT_PREFIX = "!default"
 
 
-class OverrideLoader(jinja2.BaseLoader):
-    """Templates from the first folder that has the file: project, then packaged.
+class _ProjectFirst(jinja2.FileSystemLoader):
+    """``FileSystemLoader`` over (project, packaged) that also notices a new override.
 
-    Its ``uptodate`` also notices an override that appears (or disappears) in an
-    earlier folder, for environments that check; ours do not (see
-    :func:`forget_templates`).
+    The stock up-to-date check only compares the found file's mtime, so a packaged
+    template would stay in use after an editor adds an override for it; a long-running
+    process (preview, scheduler) must switch to the override at its next render.
     """
-
-    def __init__(self, folders: list[Path]) -> None:
-        self.folders = folders
-
-    def _find(self, name: str) -> Path | None:
-        parts = [part for part in name.split("/") if part]
-        if any(part in (".", "..") for part in parts):
-            return None
-        for folder in self.folders:
-            candidate = folder.joinpath(*parts)
-            if candidate.is_file():
-                return candidate
-        return None
 
     def get_source(
         self, environment: jinja2.Environment, template: str
     ) -> tuple[str, str, Callable[[], bool]]:
-        path = self._find(template)
-        if path is None:
-            raise jinja2.TemplateNotFound(template)
-        source = path.read_text(encoding="utf-8")
-        mtime = path.stat().st_mtime
-
-        def uptodate() -> bool:
-            try:
-                return self._find(template) == path and path.stat().st_mtime == mtime
-            except OSError:
-                return False
-
-        return source, str(path), uptodate
-
-    def list_templates(self) -> list[str]:
-        names: set[str] = set()
-        for folder in self.folders:
-            if folder.is_dir():
-                names.update(
-                    p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()
-                )
-        return sorted(names)
+        source, filename, uptodate = super().get_source(environment, template)
+        pieces = split_template_path(template)
+        # Where an override would be: the folders searched before the one that had it.
+        earlier: list[str] = []
+        for folder in self.searchpath:
+            candidate = os.path.normpath(posixpath.join(folder, *pieces))
+            if candidate == filename:
+                break
+            earlier.append(candidate)
+        if not earlier:
+            return source, filename, uptodate
+        return source, filename, lambda: uptodate() and not any(map(os.path.isfile, earlier))
 
 
-def _loader(project_dir: Path) -> jinja2.BaseLoader:
-    return OverrideLoader([project_dir, PACKAGED_TEMPLATES])
+def template_loader(project_dir: Path) -> jinja2.BaseLoader:
+    """The project's folder before the packaged one; ``!default/…`` is packaged only."""
+    return jinja2.ChoiceLoader(
+        [
+            _ProjectFirst([project_dir, PACKAGED_TEMPLATES]),
+            jinja2.PrefixLoader({DEFAULT_PREFIX: jinja2.FileSystemLoader(PACKAGED_TEMPLATES)}),
+        ]
+    )
 
 
 class SourceMarks(Extension):
@@ -97,7 +93,7 @@ class SourceMarks(Extension):
 
 def _build(project_dir: Path, *, marked: bool) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=_loader(project_dir),
+        loader=template_loader(project_dir),
         # Plain-text templates must not HTML-escape; everything else (MJML, macros) must.
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("mjml.j2", "html.j2", "mjml", "html"),
@@ -111,9 +107,9 @@ def _build(project_dir: Path, *, marked: bool) -> jinja2.Environment:
         keep_trailing_newline=True,
         extensions=[SourceMarks] if marked else [],
         cache_size=400,
-        # Each {% include %} would otherwise stat the template files again; the
-        # preview calls forget_templates() when a file changes instead.
-        auto_reload=False,
+        # A long-running holder (preview, scheduler) sees edited templates at its next
+        # render: each lookup stats the file, a few dozen stats per email.
+        auto_reload=True,
     )
     env.filters["heading"] = text.heading
     env.filters["wrap"] = text.wrap
@@ -122,23 +118,29 @@ def _build(project_dir: Path, *, marked: bool) -> jinja2.Environment:
     return env
 
 
-@lru_cache(maxsize=16)
-def environment(project_dir: Path) -> jinja2.Environment:
-    """The (cached) environment for one project; templates reload when files change."""
-    return _build(project_dir, marked=False)
+class Templates:
+    """The Jinja environments of one project's templates folder.
 
+    Build one per unit of work (a send, a render run, a review) or per long-running
+    process (the preview) and pass it where rendering happens: it compiles each
+    template once and, through ``auto_reload``, notices files that change meanwhile.
+    """
 
-@lru_cache(maxsize=4)
-def marked_environment(project_dir: Path) -> jinja2.Environment:
-    """Like :func:`environment`, but MJML tags carry their template and line."""
-    return _build(project_dir, marked=True)
+    def __init__(self, project_dir: Path) -> None:
+        self.project_dir = project_dir
+        self.environment = _build(project_dir, marked=False)
 
+    @cached_property
+    def marked(self) -> jinja2.Environment:
+        """Like :attr:`environment`, but MJML tags carry their template and line.
 
-def forget_templates(project_dir: Path) -> None:
-    """Drop compiled templates, so the next render reads the files again."""
-    for env in (environment(project_dir), marked_environment(project_dir)):
-        if env.cache is not None:
-            env.cache.clear()
+        Built on first use only: it is needed only to locate an MJML error.
+        """
+        return _build(self.project_dir, marked=True)
+
+    def path(self, name: str) -> Path:
+        """Where the file of template ``name`` lives (project override or packaged)."""
+        return template_path(self.environment, name)
 
 
 def template_path(env: jinja2.Environment, name: str) -> Path:

@@ -15,7 +15,7 @@ from varcomms.config import Config
 from varcomms.errors import InputError
 from varcomms.models import Edition
 from varcomms.render.checks import Level, check_html, check_text
-from varcomms.render.environment import PACKAGED_TEMPLATES, forget_templates
+from varcomms.render.environment import PACKAGED_TEMPLATES, Templates
 from varcomms.render.pipeline import email_html, mjml_document, strip_marks, text_part
 from varcomms.render.placeholders import fresh_placeholders, seal_html, seal_text
 from varcomms.render.variants import Variant, variant_for
@@ -65,11 +65,11 @@ def lint_rendered(
     quality findings, errors first. A template or MJML error becomes an error finding
     that names the template and line instead of stopping the review."""
     chosen = representative_variants(edition) if variants is None else tuple(variants)
-    # Review the templates as they are on disk now, not as a long-lived process cached them.
-    forget_templates(config.templates_dir)
+    # Fresh for each review: the templates as they are on disk now.
+    templates = Templates(config.templates_dir)
     found: dict[tuple[Level, str, str, str | None, int | None], list[str]] = {}
     for variant in chosen:
-        for key in _findings(config, edition, variant):
+        for key in _findings(config, templates, edition, variant):
             found.setdefault(key, []).append(variant.key)
     findings = [
         RenderFinding(level, rule, message, tuple(keys), template, line)
@@ -79,16 +79,18 @@ def lint_rendered(
 
 
 def _findings(
-    config: Config, edition: Edition, variant: Variant
+    config: Config, templates: Templates, edition: Edition, variant: Variant
 ) -> list[tuple[Level, str, str, str | None, int | None]]:
     # The steps of render_variant without the web version, which adds no check.
     try:
         # Sealed like render_variant, so a placeholder written in content can never
         # pass for the template's own unsubscribe or preferences link (F4).
         placeholders = fresh_placeholders()
-        name, document, context = mjml_document(config, edition, variant, placeholders)
-        html = strip_marks(seal_html(email_html(config, name, document, context), placeholders))
-        text = seal_text(text_part(config, edition, context), placeholders)  # errors count too
+        name, document, context = mjml_document(
+            config, edition, variant, placeholders, templates=templates
+        )
+        html = strip_marks(seal_html(email_html(templates, name, document, context), placeholders))
+        text = seal_text(text_part(templates, edition, context), placeholders)  # errors count too
     except InputError as err:
         template = _template_name(config, err.path) if err.path is not None else None
         message = err.message

@@ -15,6 +15,7 @@ from varcomms.errors import InputError
 from varcomms.models import PERSONAL_FIELDS, Edition, RenderedEmail
 from varcomms.render.checks import Finding, check_html, check_text
 from varcomms.render.compile import compile_mjml, render_template
+from varcomms.render.environment import Templates
 from varcomms.render.placeholders import defuse_text, fresh_placeholders, seal_html, seal_text
 from varcomms.render.text import tidy
 from varcomms.render.variants import Variant, variants_of
@@ -73,24 +74,24 @@ def mjml_document(
     edition: Edition,
     variant: Variant,
     placeholders: Mapping[str, str] = PERSONAL_FIELDS,
+    *,
+    templates: Templates,
 ) -> tuple[str, str, dict[str, Any]]:
     """Step 1 (Jinja): the template used, the MJML document and the template context."""
     _check_variant(edition, variant)
     context = build_view(config, edition, variant, placeholders).context()
-    name, document = render_template(
-        config.templates_dir, template_names(edition, "email"), context
-    )
+    name, document = render_template(templates, template_names(edition, "email"), context)
     return name, document, context
 
 
-def email_html(config: Config, name: str, document: str, context: dict[str, Any]) -> str:
+def email_html(templates: Templates, name: str, document: str, context: dict[str, Any]) -> str:
     """Step 2 (MJML): check and compile the document; the marks stay for web_version."""
-    return compile_mjml(document, project_dir=config.templates_dir, template=name, context=context)
+    return compile_mjml(document, templates=templates, template=name, context=context)
 
 
-def text_part(config: Config, edition: Edition, context: dict[str, Any]) -> str:
+def text_part(templates: Templates, edition: Edition, context: dict[str, Any]) -> str:
     """Step 3: the plain-text part, from the same context as the HTML."""
-    _, text = render_template(config.templates_dir, template_names(edition, "text"), context)
+    _, text = render_template(templates, template_names(edition, "text"), context)
     return tidy(text)
 
 
@@ -106,14 +107,21 @@ def strip_marks(html: str) -> str:
     return html.replace(EMAIL_ONLY_START, "").replace(EMAIL_ONLY_END, "")
 
 
-def render_variant(config: Config, edition: Edition, variant: Variant) -> RenderedEmail:
+def render_variant(
+    config: Config, edition: Edition, variant: Variant, templates: Templates | None = None
+) -> RenderedEmail:
     """Render one variant: HTML and text with personal placeholders, and a web version.
 
     The quality findings of the HTML are in ``warnings`` (errors marked as such); this
     never raises for them, so an editor can always look at the result. Template and
     MJML errors raise :class:`~varcomms.errors.InputError` naming the template and line.
+
+    Pass ``templates`` when rendering more than one variant: without it the project's
+    templates are read and compiled for this call alone.
     """
-    return _render(config, edition, variant).email
+    if templates is None:
+        templates = Templates(config.templates_dir)
+    return _render(config, edition, variant, templates).email
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,14 +130,16 @@ class _Rendered:
     findings: tuple[Finding, ...]
 
 
-def _render(config: Config, edition: Edition, variant: Variant) -> _Rendered:
+def _render(config: Config, edition: Edition, variant: Variant, templates: Templates) -> _Rendered:
     # Our own placeholders are unguessable while content is templated in; sealing then
     # defuses any that content brought along and makes ours the ones delivery fills.
     placeholders = fresh_placeholders()
-    name, document, context = mjml_document(config, edition, variant, placeholders)
-    marked = seal_html(email_html(config, name, document, context), placeholders)
+    name, document, context = mjml_document(
+        config, edition, variant, placeholders, templates=templates
+    )
+    marked = seal_html(email_html(templates, name, document, context), placeholders)
     html = strip_marks(marked)
-    text = seal_text(text_part(config, edition, context), placeholders)
+    text = seal_text(text_part(templates, edition, context), placeholders)
     findings = (*check_html(html, config.render), *check_text(text))
     email = RenderedEmail(
         edition_id=edition.id,
@@ -161,14 +171,17 @@ def render_edition(
     variants: Sequence[Variant] | None = None,
     *,
     progress: Callable[[Variant], None] | None = None,
+    templates: Templates | None = None,
 ) -> RenderOutput:
     """Render every variant (or the given ones) and write ``<key>.html``, ``<key>.txt``
     and ``<key>.web.html`` into ``out_dir``."""
     chosen: Iterable[Variant] = variants if variants is not None else variants_of(edition)
+    if templates is None:
+        templates = Templates(config.templates_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[RenderedVariant] = []
     for variant in chosen:
-        rendered = _render(config, edition, variant)
+        rendered = _render(config, edition, variant, templates)
         stem = variant.key  # slugs joined by "+" (and "~"): safe in file names
         html_path = out_dir / f"{stem}.html"
         text_path = out_dir / f"{stem}.txt"

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 from varcomms.config import Config
 from varcomms.errors import VarcommsError
 from varcomms.models import Edition, RenderedEmail
-from varcomms.render.environment import PACKAGED_TEMPLATES, forget_templates
+from varcomms.render.environment import PACKAGED_TEMPLATES, Templates
 from varcomms.render.pipeline import render_variant
 from varcomms.render.variants import Variant, variants_of
 from varcomms.render.view import web_values
@@ -84,6 +84,8 @@ class PreviewState:
     version: int = 0
     pages: dict[str, RenderedEmail] = field(default_factory=dict)
     error: str | None = None
+    # Held for the whole preview: auto_reload re-reads a template whose file changed.
+    templates: Templates | None = None
     _stamps: dict[Path, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -94,7 +96,11 @@ class PreviewState:
             variants: list[Variant] = list(variants_of(edition))
             if self.variant_keys:
                 variants = [v for v in variants if v.key in self.variant_keys]
-            pages = {v.key: render_variant(self.config, edition, v) for v in variants}
+            if self.templates is None:
+                self.templates = Templates(self.config.templates_dir)
+            pages = {
+                v.key: render_variant(self.config, edition, v, self.templates) for v in variants
+            }
         except VarcommsError as err:
             with self._lock:
                 self.error = err.message + (f"\nhint: {err.hint}" if err.hint else "")
@@ -112,7 +118,6 @@ class PreviewState:
         if stamps == self._stamps:
             return False
         self._stamps = stamps
-        forget_templates(self.config.templates_dir)
         self.render()
         return True
 

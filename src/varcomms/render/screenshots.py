@@ -257,17 +257,19 @@ def write_screenshots(
     """Render each variant and write ``<key>-600.png`` and ``<key>-375.png`` (with
     ``dark``, also ``<key>-<width>-dark.png``), measuring each page's width as Chromium
     lays it out. One browser and one page serve every variant and width."""
+    from varcomms.render.environment import Templates
     from varcomms.render.pipeline import render_variant
     from varcomms.render.preview import local_logos, preview_html
 
     schemes = (False, True) if dark else (False,)
     paths: list[Path] = []
     reports: list[tuple[str, PageReport]] = []
+    templates = Templates(config.templates_dir)
     with browser() as chromium:
         camera = Camera(chromium, local_logos(config))
         try:
             for variant in variants:
-                page = preview_html(config, render_variant(config, edition, variant))
+                page = preview_html(config, render_variant(config, edition, variant, templates))
                 for scheme in schemes:
                     for width in widths:
                         suffix = "-dark" if scheme else ""
