@@ -5,7 +5,8 @@ The functions other stages call (see docs/architecture.md): :func:`variant_for`,
 ``edition lint``, :func:`check_html`.
 """
 
-from varcomms.render.checks import Finding, check_html
+from varcomms.findings import Finding
+from varcomms.render.checks import check_html
 from varcomms.render.pipeline import (
     RenderedVariant,
     RenderOutput,

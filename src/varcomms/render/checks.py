@@ -12,14 +12,13 @@ import html as html_lib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal
 
 from varcomms.config import RenderSettings
+from varcomms.findings import Finding, Severity
 from varcomms.models import PERSONAL_FIELDS
 from varcomms.render.colours import Rgb, contrast, first_colour, hex_of, parse_colour
 from varcomms.render.images import COLUMN_WIDTH
 
-Level = Literal["error", "warning"]
 MIN_CONTRAST = 4.5
 DEFAULT_LINK: Rgb = (0, 0, 238)  # what clients show for a link without a colour
 
@@ -77,18 +76,6 @@ _OUTLOOK_TABLE = re.compile(r"<table\b(?![^>]*\brole=\"presentation\")[^>]*>", r
 _OUTLOOK_IMG = re.compile(r"<img\b(?![^>]*\balt=)[^>]*>", re.IGNORECASE)
 _OUTLOOK_IMG_WIDTH = re.compile(r"<img\b[^>]*\bwidth=\"(\d+)", re.IGNORECASE)
 _OUTLOOK_URL = re.compile(r"\b(href|src|background)=\"([^\"]*)\"", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One problem in a rendered email."""
-
-    level: Level
-    rule: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.level} [{self.rule}] {self.message}"
 
 
 @dataclass(slots=True)
@@ -182,11 +169,11 @@ class _Checker:
         self.links_open = 0
         self.generic_names: dict[str, int] = {}
 
-    def add(self, level: Level, rule: str, message: str) -> None:
-        key = (rule, message)
+    def add(self, severity: Severity, code: str, message: str) -> None:
+        key = (code, message)
         if key not in self._seen:
             self._seen.add(key)
-            self.findings.append(Finding(level, rule, message))
+            self.findings.append(Finding(severity, code, message))
 
     # -- the walk ---------------------------------------------------------------------
 
@@ -466,8 +453,8 @@ class _Checker:
             if name == "href" and value.startswith(("mailto:", "tel:")):
                 continue
             if value.startswith("http://"):
-                level: Level = "warning" if name == "href" else "error"
-                self.add(level, "https", f"{name}={value} is not https")
+                severity: Severity = "warning" if name == "href" else "error"
+                self.add(severity, "https", f"{name}={value} is not https")
             else:
                 shown = value if len(value) < 80 else value[:77] + "…"
                 self.add("error", "absolute-url", f"{name}={shown!r} is not an absolute https URL")
@@ -583,4 +570,4 @@ def check_text(text: str) -> list[Finding]:
 
 
 def errors(findings: list[Finding]) -> list[Finding]:
-    return [finding for finding in findings if finding.level == "error"]
+    return [finding for finding in findings if finding.severity == "error"]

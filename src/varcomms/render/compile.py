@@ -10,6 +10,7 @@ import jinja2
 from mjml import mjml2html
 
 from varcomms.errors import InputError
+from varcomms.findings import Finding
 from varcomms.render.environment import (
     environment,
     marked_environment,
@@ -17,7 +18,7 @@ from varcomms.render.environment import (
     template_errors,
     template_path,
 )
-from varcomms.render.mjml_check import MjmlProblem, check_mjml
+from varcomms.render.mjml_check import check_mjml
 
 
 def render_template(
@@ -53,10 +54,10 @@ def compile_mjml(
 
 
 def _located(
-    problem: MjmlProblem, project_dir: Path, template: str, context: Mapping[str, Any]
+    problem: Finding, project_dir: Path, template: str, context: Mapping[str, Any]
 ) -> InputError:
     env = marked_environment(project_dir)
-    marked: MjmlProblem | None = None
+    marked: Finding | None = None
     try:
         with template_errors(env):
             document = env.get_template(template).render(context)
@@ -65,11 +66,11 @@ def _located(
         marked = found[0] if found else None
     except (InputError, jinja2.TemplateError):
         marked = None
-    if marked is not None and marked.template is not None:
+    if marked is not None and marked.file is not None:
         return InputError(
             f"invalid MJML: {marked.message}",
-            path=template_path(env, marked.template),
-            line=marked.template_line,
+            path=template_path(env, marked.file),
+            line=marked.line,
             hint=marked.hint,
         )
     return InputError(

@@ -12,8 +12,9 @@ from markupsafe import escape
 
 from varcomms.config import Config
 from varcomms.errors import InputError
+from varcomms.findings import Finding
 from varcomms.models import PERSONAL_FIELDS, Edition, RenderedEmail
-from varcomms.render.checks import Finding, check_html, check_text
+from varcomms.render.checks import check_html, check_text
 from varcomms.render.compile import compile_mjml, render_template
 from varcomms.render.placeholders import defuse_text, fresh_placeholders, seal_html, seal_text
 from varcomms.render.text import tidy
@@ -34,7 +35,7 @@ class RenderedVariant:
 
     @property
     def errors(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.level == "error")
+        return tuple(f for f in self.findings if f.severity == "error")
 
 
 @dataclass(frozen=True, slots=True)
