@@ -14,7 +14,7 @@ from varcomms.config import Config
 from varcomms.errors import InputError
 from varcomms.findings import Finding
 from varcomms.models import PERSONAL_FIELDS, Edition, RenderedEmail
-from varcomms.render.checks import check_html, check_text
+from varcomms.render.checks import Parsed, check_html, check_text
 from varcomms.render.compile import compile_mjml, render_template
 from varcomms.render.placeholders import defuse_text, fresh_placeholders, seal_html, seal_text
 from varcomms.render.text import tidy
@@ -123,7 +123,9 @@ class _Rendered:
     findings: tuple[Finding, ...]
 
 
-def _render(config: Config, edition: Edition, variant: Variant) -> _Rendered:
+def _render(
+    config: Config, edition: Edition, variant: Variant, parsed: Parsed | None = None
+) -> _Rendered:
     # Our own placeholders are unguessable while content is templated in; sealing then
     # defuses any that content brought along and makes ours the ones delivery fills.
     placeholders = fresh_placeholders()
@@ -131,7 +133,7 @@ def _render(config: Config, edition: Edition, variant: Variant) -> _Rendered:
     marked = seal_html(email_html(config, name, document, context), placeholders)
     html = strip_marks(marked)
     text = seal_text(text_part(config, edition, context), placeholders)
-    findings = (*check_html(html, config.render), *check_text(text))
+    findings = (*check_html(html, config.render, parsed=parsed), *check_text(text))
     email = RenderedEmail(
         edition_id=edition.id,
         variant=variant.key,
@@ -168,8 +170,10 @@ def render_edition(
     chosen: Iterable[Variant] = variants if variants is not None else variants_of(edition)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[RenderedVariant] = []
+    # The variants share most of their markup: the checks read each attribute once.
+    parsed = Parsed()
     for variant in chosen:
-        rendered = _render(config, edition, variant)
+        rendered = _render(config, edition, variant, parsed)
         stem = variant.key  # slugs joined by "+" (and "~"): safe in file names
         html_path = out_dir / f"{stem}.html"
         text_path = out_dir / f"{stem}.txt"
