@@ -255,7 +255,7 @@ def send_edition(
         segment = _continued_segment(ctx, edition, segment, resume=resume)
     # Two passes over the audience: one to learn which variants are needed, one to send.
     # Both stream; neither holds the audience in memory.
-    from varcomms.render import render_variant
+    from varcomms.render import Parsed, render_variant
 
     needed: dict[str, Any] = {}
     count = 0
@@ -265,7 +265,10 @@ def send_edition(
     real = not (is_test or dry_run)
     if count == 0 and not is_test:
         raise _empty(edition_id, audience_name(edition, segment))
-    variants = {key: render_variant(ctx.config, edition, v) for key, v in needed.items()}
+    parsed = Parsed()  # the variants share most of their markup: check it once
+    variants = {
+        key: render_variant(ctx.config, edition, v, parsed=parsed) for key, v in needed.items()
+    }
 
     def mark_sending() -> None:
         # Only once the provider, keys and lock are in place: a send refused at set-up

@@ -6,7 +6,7 @@ The functions other stages call (see docs/architecture.md): :func:`variant_for`,
 """
 
 from varcomms.findings import Finding
-from varcomms.render.checks import check_html
+from varcomms.render.checks import Parsed, check_html
 from varcomms.render.pipeline import (
     RenderedVariant,
     RenderOutput,
@@ -17,6 +17,7 @@ from varcomms.render.variants import Variant, variant_for, variants_of
 
 __all__ = [
     "Finding",
+    "Parsed",
     "RenderOutput",
     "RenderedVariant",
     "Variant",

@@ -107,14 +107,18 @@ def strip_marks(html: str) -> str:
     return html.replace(EMAIL_ONLY_START, "").replace(EMAIL_ONLY_END, "")
 
 
-def render_variant(config: Config, edition: Edition, variant: Variant) -> RenderedEmail:
+def render_variant(
+    config: Config, edition: Edition, variant: Variant, *, parsed: Parsed | None = None
+) -> RenderedEmail:
     """Render one variant: HTML and text with personal placeholders, and a web version.
 
     The quality findings of the HTML are in ``warnings`` (errors marked as such); this
     never raises for them, so an editor can always look at the result. Template and
     MJML errors raise :class:`~varcomms.errors.InputError` naming the template and line.
+    Pass one ``parsed`` to the renders of several variants: the checks then read the
+    markup they share once.
     """
-    return _render(config, edition, variant).email
+    return _render(config, edition, variant, parsed).email
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 from varcomms.config import Config
 from varcomms.errors import VarcommsError
 from varcomms.models import Edition, RenderedEmail
+from varcomms.render.checks import Parsed
 from varcomms.render.environment import PACKAGED_TEMPLATES, forget_templates
 from varcomms.render.pipeline import render_variant
 from varcomms.render.variants import Variant, variants_of
@@ -94,7 +95,10 @@ class PreviewState:
             variants: list[Variant] = list(variants_of(edition))
             if self.variant_keys:
                 variants = [v for v in variants if v.key in self.variant_keys]
-            pages = {v.key: render_variant(self.config, edition, v) for v in variants}
+            parsed = Parsed()  # the variants share most of their markup: check it once
+            pages = {
+                v.key: render_variant(self.config, edition, v, parsed=parsed) for v in variants
+            }
         except VarcommsError as err:
             with self._lock:
                 self.error = err.message + (f"\nhint: {err.hint}" if err.hint else "")

@@ -31,8 +31,6 @@ HEADINGS = frozenset(f"h{level}" for level in range(1, 7))
 # Tags the walker itself follows: the body begins, a link gathers its name, a heading is
 # open, a <style> holds CSS and no text.
 _STRUCTURE = frozenset({"body", "a", "style"}) | HEADINGS
-# URL attributes: a tag carrying one is shown to the rules even when no rule names it.
-URL_ATTRS = ("href", "src", "background")
 
 # Fast path: a tag is "<name …>" with no ">" inside; attribute values that contain ">"
 # (rare: a title, a URL) are re-read with the quote-aware _TAG below.
@@ -108,9 +106,15 @@ class Parsed:
     def _effect(self, raw_attrs: str) -> Effect:
         if not raw_attrs:
             return _PLAIN
-        attrs = self.attributes(raw_attrs.rstrip("/ \n\t"))
-        plain = not (attrs.keys() & {"href", "src", "background"})
-        style = self.style(attrs["style"]) if "style" in attrs else _NO_STYLE
+        # Parsed afresh, not through attributes(): a plain wrapper's attributes are
+        # needed only here, and its effect is remembered.
+        attrs = _parse_attributes(raw_attrs.rstrip("/ \n\t"))
+        plain = "href" not in attrs and "src" not in attrs and "background" not in attrs
+        raw_style = attrs.get("style")
+        if raw_style is None:
+            bgcolor = attrs.get("bgcolor")
+            return None, parse_colour(bgcolor) if bgcolor is not None else None, False, plain
+        style = self.style(raw_style)
         colour = parse_colour(style["color"]) if "color" in style else None
         background = None
         if "background-color" in style:
