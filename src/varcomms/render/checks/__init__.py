@@ -34,7 +34,8 @@ from varcomms.render.checks.text import check_text
 from varcomms.render.checks.walker import Parsed, Report, Rule, Walker
 
 # Every rule, in the order their findings are reported when several are found at the
-# same point of the walk (the document-level ones in the order of this list).
+# same point of the walk (the document-level ones in the order of this list; in
+# Outlook's HTML, tables, alt text, widths, then URLs: see Rule.outlook_rank).
 RULES: tuple[type[Rule], ...] = (
     Size,
     Lang,

@@ -19,6 +19,7 @@ class ImageWidth(Rule):
     attribute as is; a phone scrolls)."""
 
     tags: ClassVar[frozenset[str] | None] = _IMAGES
+    outlook_rank: ClassVar[int] = 2
 
     def start(self, tag: str, attrs: dict[str, str], walk: Walker) -> None:
         self.width(attrs.get("width", ""), attrs.get("src", ""))
@@ -42,6 +43,7 @@ class AltText(Rule):
     """Every image has an alt attribute (empty for decoration)."""
 
     tags: ClassVar[frozenset[str] | None] = _IMAGES
+    outlook_rank: ClassVar[int] = 1
 
     def start(self, tag: str, attrs: dict[str, str], walk: Walker) -> None:
         if "alt" not in attrs:

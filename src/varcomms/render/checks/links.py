@@ -47,6 +47,7 @@ class Https(Rule):
     """Every URL absolute and https (an http link is a warning, an http image an error)."""
 
     tags: ClassVar[frozenset[str] | None] = None  # every tag with a URL
+    outlook_rank: ClassVar[int] = 3
 
     def start(self, tag: str, attrs: dict[str, str], walk: Walker) -> None:
         if tag != "html":

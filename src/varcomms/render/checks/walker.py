@@ -164,6 +164,9 @@ class Rule:
     # The tags whose start and end this rule is told of; ``None``: every tag shown to
     # the rules (the ones some rule names, and any carrying a URL attribute).
     tags: ClassVar[frozenset[str] | None] = frozenset()
+    # Where the rule's findings in Outlook's HTML come among other rules' (lowest first;
+    # rules of the same rank in the order they are given).
+    outlook_rank: ClassVar[int] = 0
 
     def __init__(self, report: Report, settings: RenderSettings, *, email: bool) -> None:
         self.report = report
@@ -221,23 +224,26 @@ class Walker:
         # plain wrapper changes nothing, so it shares its parent's element.
         self.stack: list[Element] = [root]
         self.tags: list[str] = ["#root"]
-        self._start_any: list[StartHandler] = []
-        self._start: dict[str, list[StartHandler]] = {}
-        self._end: dict[str, list[EndHandler]] = {}
+        named: set[str] = set()
         for rule in rules:
-            subscribed = rule.tags
-            if subscribed is None:
-                if _overrides(rule, "start"):
-                    self._start_any.append(rule.start)
-                continue
-            for tag in subscribed:
-                if _overrides(rule, "start"):
-                    self._start.setdefault(tag, []).append(rule.start)
-                if _overrides(rule, "end"):
-                    self._end.setdefault(tag, []).append(rule.end)
+            named |= rule.tags or set()
         # Tags some rule (or the walker) looks at; any other tag only passes on what it
         # inherits, unless it carries a URL.
-        self.special = _STRUCTURE | frozenset(self._start) | frozenset(self._end)
+        self.special = _STRUCTURE | named
+        # Each tag's handlers in the order of the rules, those for every tag among them.
+        self._start_any: list[StartHandler] = []
+        self._start: dict[str, list[StartHandler]] = {tag: [] for tag in self.special}
+        self._end: dict[str, list[EndHandler]] = {tag: [] for tag in self.special}
+        for rule in rules:
+            every = rule.tags is None
+            starts, ends = _overrides(rule, "start"), _overrides(rule, "end")
+            for tag in self.special if every else rule.tags or ():
+                if starts:
+                    self._start[tag].append(rule.start)
+                if ends:
+                    self._end[tag].append(rule.end)
+            if every and starts:
+                self._start_any.append(rule.start)
         self._text = [rule.text for rule in rules if _overrides(rule, "text")]
         self._hidden_text = [rule.hidden_text for rule in rules if _overrides(rule, "hidden_text")]
         self._style = [rule.style for rule in rules if _overrides(rule, "style")]
@@ -318,7 +324,7 @@ class Walker:
                 self.text(chunk[position:])
         if outlook:
             html = "".join(outlook)
-            for rule in self.rules:
+            for rule in sorted(self.rules, key=lambda rule: rule.outlook_rank):
                 if _overrides(rule, "outlook"):
                     rule.outlook(html)
         for rule in self.rules:
@@ -338,9 +344,7 @@ class Walker:
             alt = attrs.get("alt", "").strip()
             if alt:
                 self.links[-1].name_parts.append(alt)
-        for handler in self._start_any:
-            handler(tag, attrs, self)
-        for handler in self._start.get(tag, ()):
+        for handler in self._start.get(tag, self._start_any):
             handler(tag, attrs, self)
 
     def _element(self, tag: str, attrs: dict[str, str]) -> Element:
