@@ -251,77 +251,15 @@ class Walker:
     def run(self, document: str) -> None:
         for rule in self.rules:
             rule.begin(document)
-        stack, tags, special, effect_of = self.stack, self.tags, self.special, self.parsed.effect
         outlook: list[str] = []
+        in_style = False  # inside <style>: skip to its end tag
         # Comments first (a conditional comment holds tags, and so its own ">"s), then
         # the tags and text of each stretch between them.
-        chunks = _COMMENT.split(document)
-        in_style = False  # inside <style>: skip to its end tag
-        for index, chunk in enumerate(chunks):
-            if index % 2:
-                if chunk.startswith("[if"):
-                    outlook.append(chunk)
-                continue
-            position = 0
-            for match in _TOKEN.finditer(chunk):
-                start = match.start()
-                if start < position:
-                    continue  # inside a tag re-read by _TAG, or a <style> block
-                if in_style:
-                    if match.group("close") and match.group("tag").lower() == "style":
-                        css = chunk[position:start]
-                        for handler in self._style:
-                            handler(css)
-                        in_style = False
-                        position = match.end()
-                    continue
-                if start > position:
-                    self.text(chunk[position:start])
-                decl, close, tag, raw_attrs = match.groups()
-                if decl is not None:
-                    position = match.end()
-                    continue
-                # "[^>]*" stops at a ">" inside a quoted value: an odd quote count shows it.
-                if raw_attrs.count('"') % 2 or ('"' not in raw_attrs and raw_attrs.count("'") % 2):
-                    full = _TAG.match(chunk, start)
-                    if full is not None:
-                        match = full
-                        close, tag, raw_attrs = full.groups()
-                position = match.end()
-                tag = tag.lower()
-                # Fast paths for the plain wrappers that make up most of an email.
-                if close:
-                    if tags[-1] == tag and tag not in special:
-                        tags.pop()
-                        stack.pop()
-                    else:
-                        self.close(tag)
-                    continue
-                if tag not in special:
-                    colour, background, hides, plain = effect_of(raw_attrs)
-                    if plain:
-                        if tag not in VOID:
-                            parent = stack[-1]
-                            if colour is None and background is None and not hides:
-                                stack.append(parent)
-                            else:
-                                stack.append(
-                                    Element(
-                                        tag,
-                                        colour or parent.colour,
-                                        background or parent.background,
-                                        hides or parent.hidden,
-                                    )
-                                )
-                            tags.append(tag)
-                        continue
-                raw_attrs = raw_attrs.rstrip("/ \n\t")
-                attrs = self.parsed.attributes(raw_attrs) if raw_attrs else _NO_ATTRS
-                self.open(tag, attrs)
-                if tag == "style":
-                    in_style = True
-            if not in_style and position < len(chunk):
-                self.text(chunk[position:])
+        for index, chunk in enumerate(_COMMENT.split(document)):
+            if not index % 2:
+                in_style = self._stretch(chunk, in_style)
+            elif chunk.startswith("[if"):
+                outlook.append(chunk)
         if outlook:
             html = "".join(outlook)
             for rule in sorted(self.rules, key=lambda rule: rule.outlook_rank):
@@ -329,6 +267,71 @@ class Walker:
                     rule.outlook(html)
         for rule in self.rules:
             rule.finish()
+
+    def _stretch(self, chunk: str, in_style: bool) -> bool:
+        """The tags and text between two comments; returns whether a <style> is open."""
+        stack, tags, special = self.stack, self.tags, self.special
+        position = 0
+        for match in _TOKEN.finditer(chunk):
+            start = match.start()
+            if start < position:
+                continue  # inside a tag re-read by _TAG
+            if in_style:
+                if match.group("close") and match.group("tag").lower() == "style":
+                    self._styled(chunk[position:start])
+                    in_style = False
+                    position = match.end()
+                continue
+            if start > position:
+                self.text(chunk[position:start])
+            decl, close, tag, raw_attrs = match.groups()
+            if decl is None and _unbalanced(raw_attrs):
+                match = _TAG.match(chunk, start) or match
+                close, tag, raw_attrs = match.group("close", "tag", "attrs")
+            position = match.end()
+            if decl is not None:
+                continue
+            tag = tag.lower()
+            # Fast paths for the plain wrappers that make up most of an email.
+            if close:
+                if tags[-1] == tag and tag not in special:
+                    tags.pop()
+                    stack.pop()
+                else:
+                    self.close(tag)
+            elif tag in special or not self._wrap(tag, raw_attrs):
+                raw_attrs = raw_attrs.rstrip("/ \n\t")
+                self.open(tag, self.parsed.attributes(raw_attrs) if raw_attrs else _NO_ATTRS)
+                in_style = tag == "style"
+        if not in_style and position < len(chunk):
+            self.text(chunk[position:])
+        return in_style
+
+    def _wrap(self, tag: str, raw_attrs: str) -> bool:
+        """Open a tag no rule names, if it carries no URL: it only passes on colour,
+        background and hidden-ness. False when the rules must see it after all."""
+        colour, background, hides, plain = self.parsed.effect(raw_attrs)
+        if not plain:
+            return False
+        if tag not in VOID:
+            parent = self.stack[-1]
+            if colour is None and background is None and not hides:
+                self.stack.append(parent)
+            else:
+                self.stack.append(
+                    Element(
+                        tag,
+                        colour or parent.colour,
+                        background or parent.background,
+                        hides or parent.hidden,
+                    )
+                )
+            self.tags.append(tag)
+        return True
+
+    def _styled(self, css: str) -> None:
+        for handler in self._style:
+            handler(css)
 
     def open(self, tag: str, attrs: dict[str, str]) -> None:
         if tag == "body":
@@ -405,6 +408,11 @@ class Walker:
             self.links[-1].name_parts.append(text)
         for on_text in self._text:
             on_text(text, element, self)
+
+
+def _unbalanced(raw_attrs: str) -> bool:
+    """ "[^>]*" stops at a ">" inside a quoted value: an odd quote count shows it."""
+    return bool(raw_attrs.count('"') % 2 or ('"' not in raw_attrs and raw_attrs.count("'") % 2))
 
 
 def snippet(text: str) -> str:
