@@ -285,7 +285,10 @@ class Walker:
             if start > position:
                 self.text(chunk[position:start])
             decl, close, tag, raw_attrs = match.groups()
-            if decl is None and _unbalanced(raw_attrs):
+            # "[^>]*" stops at a ">" inside a quoted value: an odd quote count shows it.
+            if decl is None and (
+                raw_attrs.count('"') % 2 or ('"' not in raw_attrs and raw_attrs.count("'") % 2)
+            ):
                 match = _TAG.match(chunk, start) or match
                 close, tag, raw_attrs = match.group("close", "tag", "attrs")
             position = match.end()
@@ -408,11 +411,6 @@ class Walker:
             self.links[-1].name_parts.append(text)
         for on_text in self._text:
             on_text(text, element, self)
-
-
-def _unbalanced(raw_attrs: str) -> bool:
-    """ "[^>]*" stops at a ">" inside a quoted value: an odd quote count shows it."""
-    return bool(raw_attrs.count('"') % 2 or ('"' not in raw_attrs and raw_attrs.count("'") % 2))
 
 
 def snippet(text: str) -> str:
