@@ -144,7 +144,7 @@ def test_lint_rendered_sorts_errors_first(project: Path) -> None:
     override_intro(project, *PALE_GREETING)
     config = context(project, warn_html_bytes=1024).config
     findings = lint_rendered(config, load_edition(config, "2022-01"))
-    levels = [finding.level for finding in findings]
+    levels = [finding.severity for finding in findings]
     assert levels == sorted(levels, key=lambda level: level != "error")
     assert {"error", "warning"} <= set(levels)
     assert json.dumps([finding.to_dict() for finding in findings])

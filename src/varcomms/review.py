@@ -13,39 +13,33 @@ from collections.abc import Iterator
 
 from varcomms.config import Config
 from varcomms.context import Context
-from varcomms.editions import Approval, EditionDocument, Finding, LintReport
+from varcomms.editions import Approval, EditionDocument, LintReport
 from varcomms.editions import approve as approve_signoff
 from varcomms.editions import lint_edition as lint_content
-from varcomms.render.lint import RenderFinding, lint_rendered, representative_variants
+from varcomms.findings import Finding
+from varcomms.render.lint import RENDER_CODE_PREFIX, lint_rendered
 from varcomms.render.text import html_to_text
 
-RENDER_CODE_PREFIX = "render-"
 # About a phone screen of text: a longer voorwoord pushes the first news item below two
 # screens (the "In deze nieuwsbrief" list helps, a short voorwoord helps more).
 INTRO_MAX_CHARS = 600
 INTRO_FILE = "intro.md"
 # Rules the content lint reports itself, from the edition's files: one finding, not two.
-_REPORTED_BY_CONTENT = {"preheader"}
+_REPORTED_BY_CONTENT = {RENDER_CODE_PREFIX + "preheader"}
 
 
 def rendered_checks(doc: EditionDocument, config: Config) -> Iterator[Finding]:
-    """The render stage's findings for an edition, as lint findings (an editions ``Check``).
+    """The render stage's findings for an edition (an editions ``Check``).
 
     The code is ``render-<rule>``; the message ends with the variants it was found in,
-    and a template error names the template file and line.
+    and a template error names the template file and line (see
+    :func:`varcomms.render.lint.lint_rendered`).
     """
     edition = doc.to_edition()
-    variants = representative_variants(edition)
-    for found in lint_rendered(config, edition, variants):
-        if found.rule in _REPORTED_BY_CONTENT and not edition.preheader.strip():
+    for found in lint_rendered(config, edition):
+        if found.code in _REPORTED_BY_CONTENT and not edition.preheader.strip():
             continue  # "preheader-missing" says it, with the line in edition.yaml
-        yield Finding(
-            found.level,
-            RENDER_CODE_PREFIX + found.rule,
-            f"{found.message} ({_variants_note(found, len(variants))})",
-            found.template,
-            found.line,
-        )
+        yield found
 
 
 def reading_flow(doc: EditionDocument, config: Config) -> Iterator[Finding]:
@@ -66,13 +60,6 @@ def reading_flow(doc: EditionDocument, config: Config) -> Iterator[Finding]:
             "the footer has no postal address: set [sender] postal_address in varcomms.toml "
             "(Dutch and EU rules for bulk mail expect one)",
         )
-
-
-def _variants_note(found: RenderFinding, checked: int) -> str:
-    if len(found.variants) == checked > 1:
-        return "every variant"
-    label = "variant" if len(found.variants) == 1 else "variants"
-    return f"{label} {', '.join(found.variants)}"
 
 
 def lint_edition(

@@ -39,7 +39,7 @@ GOOD = """<!doctype html><html lang="nl"><head><title>t</title>
 def rules(html: str, settings: RenderSettings = SETTINGS) -> dict[str, list[Finding]]:
     found: dict[str, list[Finding]] = {}
     for finding in check_html(html, settings):
-        found.setdefault(finding.rule, []).append(finding)
+        found.setdefault(finding.code, []).append(finding)
     return found
 
 
@@ -158,7 +158,7 @@ def test_each_rule_catches_its_problem(change: tuple[str, str], rule: str, level
     assert old in GOOD
     found = rules(GOOD.replace(old, new, 1))
     assert rule in found, f"expected {rule}, got {found}"
-    assert {f.level for f in found[rule]} == {level}
+    assert {f.severity for f in found[rule]} == {level}
 
 
 def test_contrast_follows_inherited_background() -> None:
@@ -194,8 +194,8 @@ def test_size_warns_from_90_kb_and_fails_above_102_kb() -> None:
     padding = "<p>" + "x" * 1000 + "</p>"
     near = GOOD.replace("</td></tr></table></body>", padding * 92 + "</td></tr></table></body>")
     over = GOOD.replace("</td></tr></table></body>", padding * 105 + "</td></tr></table></body>")
-    assert [f.level for f in rules(near)["size"]] == ["warning"]
-    assert [f.level for f in rules(over)["size"]] == ["error"]
+    assert [f.severity for f in rules(near)["size"]] == ["warning"]
+    assert [f.severity for f in rules(over)["size"]] == ["error"]
     assert "Gmail clips" in rules(over)["size"][0].message
     assert "size" not in rules(
         near, RenderSettings(warn_html_bytes=200_000, max_html_bytes=300_000)
@@ -213,10 +213,10 @@ def test_the_text_part_needs_the_unsubscribe_link() -> None:
     text = "Afmelden: %%VARCOMMS_UNSUBSCRIBE_URL%%\nVoorkeuren: %%VARCOMMS_PREFERENCES_URL%%\n"
     assert check_text(text) == []
     found = {
-        (f.rule, f.level) for f in check_text(text.replace("%%VARCOMMS_UNSUBSCRIBE_URL%%", ""))
+        (f.code, f.severity) for f in check_text(text.replace("%%VARCOMMS_UNSUBSCRIBE_URL%%", ""))
     }
     assert found == {("unsubscribe", "error")}
     found = {
-        (f.rule, f.level) for f in check_text(text.replace("%%VARCOMMS_PREFERENCES_URL%%", ""))
+        (f.code, f.severity) for f in check_text(text.replace("%%VARCOMMS_PREFERENCES_URL%%", ""))
     }
     assert found == {("preferences", "warning")}

@@ -58,7 +58,7 @@ def render_command(
         cli.stdout.print(output_table(output))
         for rendered in output.variants:
             for finding in rendered.findings:
-                colour = "red" if finding.level == "error" else "yellow"
+                colour = "red" if finding.severity == "error" else "yellow"
                 cli.stdout.print(
                     f"[{colour}]{escape(f'{rendered.variant.key}: {finding}')}[/{colour}]",
                     highlight=False,
@@ -86,7 +86,8 @@ def output_json(output: RenderOutput) -> dict:
                 "web": str(rendered.web_path),
                 "html_bytes": len(rendered.email.html.encode()),
                 "findings": [
-                    {"level": f.level, "rule": f.rule, "message": f.message}
+                    # The keys this output has always had (level/rule) stay for its readers.
+                    {"level": f.severity, "rule": f.code, "message": f.message}
                     for f in rendered.findings
                 ],
             }

@@ -255,7 +255,7 @@ def send_edition(
         segment = _continued_segment(ctx, edition, segment, resume=resume)
     # Two passes over the audience: one to learn which variants are needed, one to send.
     # Both stream; neither holds the audience in memory.
-    from varcomms.render import Templates, render_variant
+    from varcomms.render import Parsed, Templates, render_variant
 
     needed: dict[str, Any] = {}
     count = 0
@@ -265,9 +265,14 @@ def send_edition(
     real = not (is_test or dry_run)
     if count == 0 and not is_test:
         raise _empty(edition_id, audience_name(edition, segment))
-    # One set of compiled templates for the send: each variant is rendered once.
+    # One set of compiled templates for the send: each variant is rendered once; and the
+    # variants share most of their markup, so its checks are parsed once too.
     templates = Templates(ctx.config.templates_dir)
-    variants = {key: render_variant(ctx.config, edition, v, templates) for key, v in needed.items()}
+    parsed = Parsed()
+    variants = {
+        key: render_variant(ctx.config, edition, v, templates, parsed=parsed)
+        for key, v in needed.items()
+    }
 
     def mark_sending() -> None:
         # Only once the provider, keys and lock are in place: a send refused at set-up

@@ -4,10 +4,8 @@ findings that name the file and line they are about."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from html.parser import HTMLParser
-from typing import Literal
 
 from varcomms.config import Config
 from varcomms.editions.reader import (
@@ -19,34 +17,10 @@ from varcomms.editions.reader import (
     SectionDoc,
 )
 from varcomms.editions.signoff import ROLE_LABELS, check_signoffs, required_roles
+from varcomms.findings import Finding, error, warning
 from varcomms.models import EditionStatus
 
-Severity = Literal["error", "warning"]
 PLACEHOLDER = "TODO"
-
-
-@dataclass(frozen=True)
-class Finding:
-    severity: Severity
-    code: str
-    message: str
-    file: str | None = None
-    line: int | None = None
-
-    @property
-    def where(self) -> str:
-        if self.file is None:
-            return ""
-        return f"{self.file}:{self.line}" if self.line else self.file
-
-
-def error(code: str, message: str, file: str | None = None, line: int | None = None) -> Finding:
-    return Finding("error", code, message, file, line)
-
-
-def warning(code: str, message: str, file: str | None = None, line: int | None = None) -> Finding:
-    return Finding("warning", code, message, file, line)
-
 
 # -- individual checks ---------------------------------------------------------------------
 

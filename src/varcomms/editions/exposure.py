@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 
 from varcomms.config import Config
 from varcomms.editions.addresses import AddressPolicy, is_public
-from varcomms.editions.checks import Finding, error, warning
 from varcomms.editions.links import check_links
 from varcomms.editions.reader import EDITION_FILE, INTRO_FILE, EditionDocument
+from varcomms.findings import Finding, error, warning
 from varcomms.models import FORGEABLE_PLACEHOLDER
 from varcomms.safefiles import read_text_inside
 

@@ -8,21 +8,19 @@ callable taking the document and the config and yielding :class:`Finding`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from varcomms.config import Config
 from varcomms.context import Context
 from varcomms.editions.addresses import AddressPolicy, is_public
 from varcomms.editions.checks import (
-    Finding,
     check_agenda,
     check_duplicates,
     check_header,
     check_images,
     check_sections,
     check_workflow,
-    error,
 )
 from varcomms.editions.exposure import (
     check_link_targets,
@@ -31,6 +29,7 @@ from varcomms.editions.exposure import (
 )
 from varcomms.editions.reader import EditionDocument, edition_folder, read_folder
 from varcomms.errors import InputError
+from varcomms.findings import Finding, error
 from varcomms.safefiles import UnsafePathError, links_below
 
 __all__ = ["Check", "Finding", "LintReport", "lint_document", "lint_edition"]
@@ -61,7 +60,7 @@ class LintReport:
             "errors": len(self.errors),
             "warnings": len(self.warnings),
             "links_checked": self.links_checked,
-            "findings": [asdict(finding) for finding in self.findings],
+            "findings": [finding.to_dict() for finding in self.findings],
         }
 
 

@@ -6,7 +6,8 @@ The functions other stages call (see docs/architecture.md): :func:`variant_for`,
 :class:`Templates` and passes it to each.
 """
 
-from varcomms.render.checks import Finding, check_html
+from varcomms.findings import Finding
+from varcomms.render.checks import Parsed, check_html
 from varcomms.render.environment import Templates
 from varcomms.render.pipeline import (
     RenderedVariant,
@@ -18,6 +19,7 @@ from varcomms.render.variants import Variant, variant_for, variants_of
 
 __all__ = [
     "Finding",
+    "Parsed",
     "RenderOutput",
     "RenderedVariant",
     "Templates",

@@ -9,8 +9,9 @@ import jinja2
 from mjml import mjml2html
 
 from varcomms.errors import InputError
+from varcomms.findings import Finding
 from varcomms.render.environment import Templates, select, template_errors
-from varcomms.render.mjml_check import MjmlProblem, check_mjml
+from varcomms.render.mjml_check import check_mjml
 
 
 def render_template(
@@ -46,10 +47,10 @@ def compile_mjml(
 
 
 def _located(
-    problem: MjmlProblem, templates: Templates, template: str, context: Mapping[str, Any]
+    problem: Finding, templates: Templates, template: str, context: Mapping[str, Any]
 ) -> InputError:
     env = templates.marked
-    marked: MjmlProblem | None = None
+    marked: Finding | None = None
     try:
         with template_errors(env):
             document = env.get_template(template).render(context)
@@ -58,11 +59,11 @@ def _located(
         marked = found[0] if found else None
     except (InputError, jinja2.TemplateError):
         marked = None
-    if marked is not None and marked.template is not None:
+    if marked is not None and marked.file is not None:
         return InputError(
             f"invalid MJML: {marked.message}",
-            path=templates.path(marked.template),
-            line=marked.template_line,
+            path=templates.path(marked.file),
+            line=marked.line,
             hint=marked.hint,
         )
     return InputError(

@@ -8,40 +8,21 @@ error does. Each finding says which variants it was found in.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 from varcomms.config import Config
 from varcomms.errors import InputError
+from varcomms.findings import Finding
 from varcomms.models import Edition
-from varcomms.render.checks import Level, check_html, check_text
+from varcomms.render.checks import Parsed, check_html, check_text
 from varcomms.render.environment import PACKAGED_TEMPLATES, Templates
 from varcomms.render.pipeline import email_html, mjml_document, strip_marks, text_part
 from varcomms.render.placeholders import fresh_placeholders, seal_html, seal_text
 from varcomms.render.variants import Variant, variant_for
 
-
-@dataclass(frozen=True, slots=True)
-class RenderFinding:
-    """A quality finding (or a template error) and the variants it occurs in."""
-
-    level: Level
-    rule: str
-    message: str
-    variants: tuple[str, ...]
-    # For a template or MJML error: the template file and line to fix.
-    template: str | None = None
-    line: int | None = None
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "level": self.level,
-            "rule": self.rule,
-            "message": self.message,
-            "variants": list(self.variants),
-            "template": self.template,
-            "line": self.line,
-        }
+# Render's rules in the edition lint's namespace: "render-contrast" next to "alt-missing".
+RENDER_CODE_PREFIX = "render-"
 
 
 def representative_variants(edition: Edition) -> tuple[Variant, ...]:
@@ -60,27 +41,45 @@ def representative_variants(edition: Edition) -> tuple[Variant, ...]:
 
 def lint_rendered(
     config: Config, edition: Edition, variants: Sequence[Variant] | None = None
-) -> list[RenderFinding]:
+) -> list[Finding]:
     """Render ``variants`` (default: :func:`representative_variants`) and gather the
-    quality findings, errors first. A template or MJML error becomes an error finding
-    that names the template and line instead of stopping the review."""
+    quality findings, errors first, as edition lint findings.
+
+    A finding found in several variants is reported once: its code is
+    ``render-<rule>``, ``variants`` names the variants and the message ends with them
+    ("(every variant)" when it is all of them). A template or MJML error becomes an
+    error finding that names the template and line instead of stopping the review.
+    """
     chosen = representative_variants(edition) if variants is None else tuple(variants)
     # Fresh for each review: the templates as they are on disk now.
     templates = Templates(config.templates_dir)
-    found: dict[tuple[Level, str, str, str | None, int | None], list[str]] = {}
+    found: dict[Finding, list[str]] = {}
+    parsed = Parsed()  # the variants share most of their markup: read each attribute once
     for variant in chosen:
-        for key in _findings(config, templates, edition, variant):
-            found.setdefault(key, []).append(variant.key)
+        for finding in _findings(config, templates, edition, variant, parsed):
+            found.setdefault(finding, []).append(variant.key)
     findings = [
-        RenderFinding(level, rule, message, tuple(keys), template, line)
-        for (level, rule, message, template, line), keys in found.items()
+        replace(
+            finding,
+            code=RENDER_CODE_PREFIX + finding.code,
+            message=f"{finding.message} ({_variants_note(keys, len(chosen))})",
+            variants=tuple(keys),
+        )
+        for finding, keys in found.items()
     ]
-    return sorted(findings, key=lambda finding: finding.level != "error")
+    return sorted(findings, key=lambda finding: finding.severity != "error")
+
+
+def _variants_note(keys: Sequence[str], checked: int) -> str:
+    if len(keys) == checked > 1:
+        return "every variant"
+    label = "variant" if len(keys) == 1 else "variants"
+    return f"{label} {', '.join(keys)}"
 
 
 def _findings(
-    config: Config, templates: Templates, edition: Edition, variant: Variant
-) -> list[tuple[Level, str, str, str | None, int | None]]:
+    config: Config, templates: Templates, edition: Edition, variant: Variant, parsed: Parsed
+) -> list[Finding]:
     # The steps of render_variant without the web version, which adds no check.
     try:
         # Sealed like render_variant, so a placeholder written in content can never
@@ -97,11 +96,8 @@ def _findings(
         if err.path is not None:
             where = f"{err.path}:{err.line}: " if err.line is not None else f"{err.path}: "
             message = message.removeprefix(where)
-        return [("error", "template", message, template, err.line)]
-    return [
-        (finding.level, finding.rule, finding.message, None, None)
-        for finding in (*check_html(html, config.render), *check_text(text))
-    ]
+        return [Finding("error", "template", message, template, err.line)]
+    return [*check_html(html, config.render, parsed=parsed), *check_text(text)]
 
 
 def _template_name(config: Config, path: Path) -> str:

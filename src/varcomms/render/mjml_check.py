@@ -10,7 +10,8 @@ was rendered with source marks — the template and line that wrote the tag.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from varcomms.findings import Finding
 
 # The MJML 4 tags (core components, head components and the standard extras).
 KNOWN_TAGS = frozenset(
@@ -72,24 +73,18 @@ _TOKEN = re.compile(
 _ATTR = re.compile(r"([^\s=/>]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'))?")
 
 
-@dataclass(frozen=True, slots=True)
-class MjmlProblem:
-    message: str
-    line: int  # in the MJML document
-    source: str | None = None  # "template-name:line" when the document carries marks
-    hint: str | None = None
-
-    @property
-    def template(self) -> str | None:
-        return self.source.rsplit(":", 1)[0] if self.source else None
-
-    @property
-    def template_line(self) -> int | None:
-        return int(self.source.rsplit(":", 1)[1]) if self.source else None
+# The code of every finding of this check: each is an error (the document is not compiled).
+CODE = "mjml"
 
 
-def check_mjml(document: str) -> list[MjmlProblem]:
-    """Problems in an MJML document; an empty list when it is fit to compile."""
+def check_mjml(document: str) -> list[Finding]:
+    """Problems in an MJML document, as error findings; an empty list when it is fit to
+    compile.
+
+    A finding of a tag the document marks with its source (``<!--@template:line-->``)
+    names that template and line as its ``file`` and ``line``; without a mark, ``file``
+    is None and ``line`` is the line in the MJML document.
+    """
     found: list[tuple[int, str, str | None, str | None]] = []  # offset, message, mark, hint
     stack: list[tuple[str, int, str | None]] = []  # tag, offset, source mark
     mark: str | None = None
@@ -136,9 +131,17 @@ def check_mjml(document: str) -> list[MjmlProblem]:
     for tag, offset, source in reversed(stack):
         found.append((offset, f"<{tag}> is never closed", source, None))
     return [
-        MjmlProblem(message, document.count("\n", 0, offset) + 1, source, hint)
-        for offset, message, source, hint in found
+        _finding(document, offset, message, source, hint) for offset, message, source, hint in found
     ]
+
+
+def _finding(
+    document: str, offset: int, message: str, source: str | None, hint: str | None
+) -> Finding:
+    if source is None:
+        return Finding("error", CODE, message, None, document.count("\n", 0, offset) + 1, hint=hint)
+    template, _, line = source.rpartition(":")
+    return Finding("error", CODE, message, template, int(line), hint=hint)
 
 
 def _check_tag(tag: str, parent: str | None, attrs: str) -> list[tuple[str, str | None]]:

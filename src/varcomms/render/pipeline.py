@@ -12,8 +12,9 @@ from markupsafe import escape
 
 from varcomms.config import Config
 from varcomms.errors import InputError
+from varcomms.findings import Finding
 from varcomms.models import PERSONAL_FIELDS, Edition, RenderedEmail
-from varcomms.render.checks import Finding, check_html, check_text
+from varcomms.render.checks import Parsed, check_html, check_text
 from varcomms.render.compile import compile_mjml, render_template
 from varcomms.render.environment import Templates
 from varcomms.render.placeholders import defuse_text, fresh_placeholders, seal_html, seal_text
@@ -35,7 +36,7 @@ class RenderedVariant:
 
     @property
     def errors(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.level == "error")
+        return tuple(f for f in self.findings if f.severity == "error")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +109,12 @@ def strip_marks(html: str) -> str:
 
 
 def render_variant(
-    config: Config, edition: Edition, variant: Variant, templates: Templates | None = None
+    config: Config,
+    edition: Edition,
+    variant: Variant,
+    templates: Templates | None = None,
+    *,
+    parsed: Parsed | None = None,
 ) -> RenderedEmail:
     """Render one variant: HTML and text with personal placeholders, and a web version.
 
@@ -116,12 +122,13 @@ def render_variant(
     never raises for them, so an editor can always look at the result. Template and
     MJML errors raise :class:`~varcomms.errors.InputError` naming the template and line.
 
-    Pass ``templates`` when rendering more than one variant: without it the project's
-    templates are read and compiled for this call alone.
+    Pass ``templates`` and one ``parsed`` when rendering more than one variant: without
+    them the project's templates are read and compiled for this call alone, and the
+    checks read the markup the variants share again.
     """
     if templates is None:
         templates = Templates(config.templates_dir)
-    return _render(config, edition, variant, templates).email
+    return _render(config, edition, variant, templates, parsed).email
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +137,13 @@ class _Rendered:
     findings: tuple[Finding, ...]
 
 
-def _render(config: Config, edition: Edition, variant: Variant, templates: Templates) -> _Rendered:
+def _render(
+    config: Config,
+    edition: Edition,
+    variant: Variant,
+    templates: Templates,
+    parsed: Parsed | None = None,
+) -> _Rendered:
     # Our own placeholders are unguessable while content is templated in; sealing then
     # defuses any that content brought along and makes ours the ones delivery fills.
     placeholders = fresh_placeholders()
@@ -140,7 +153,7 @@ def _render(config: Config, edition: Edition, variant: Variant, templates: Templ
     marked = seal_html(email_html(templates, name, document, context), placeholders)
     html = strip_marks(marked)
     text = seal_text(text_part(templates, edition, context), placeholders)
-    findings = (*check_html(html, config.render), *check_text(text))
+    findings = (*check_html(html, config.render, parsed=parsed), *check_text(text))
     email = RenderedEmail(
         edition_id=edition.id,
         variant=variant.key,
@@ -180,8 +193,10 @@ def render_edition(
         templates = Templates(config.templates_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[RenderedVariant] = []
+    # The variants share most of their markup: the checks read each attribute once.
+    parsed = Parsed()
     for variant in chosen:
-        rendered = _render(config, edition, variant, templates)
+        rendered = _render(config, edition, variant, templates, parsed)
         stem = variant.key  # slugs joined by "+" (and "~"): safe in file names
         html_path = out_dir / f"{stem}.html"
         text_path = out_dir / f"{stem}.txt"

@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 from varcomms.config import Config
 from varcomms.errors import VarcommsError
 from varcomms.models import Edition, RenderedEmail
+from varcomms.render.checks import Parsed
 from varcomms.render.environment import PACKAGED_TEMPLATES, Templates
 from varcomms.render.pipeline import render_variant
 from varcomms.render.variants import Variant, variants_of
@@ -98,8 +99,10 @@ class PreviewState:
                 variants = [v for v in variants if v.key in self.variant_keys]
             if self.templates is None:
                 self.templates = Templates(self.config.templates_dir)
+            parsed = Parsed()  # the variants share most of their markup: check it once
             pages = {
-                v.key: render_variant(self.config, edition, v, self.templates) for v in variants
+                v.key: render_variant(self.config, edition, v, self.templates, parsed=parsed)
+                for v in variants
             }
         except VarcommsError as err:
             with self._lock:
