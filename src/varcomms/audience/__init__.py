@@ -5,7 +5,6 @@ The functions other stages call (see docs/architecture.md) are importable from h
 
 from __future__ import annotations
 
-from .emails import InvalidAddressError, normalise_email
 from .export import export_csv
 from .importer import ImportReport, LineOutcome, Outcome, import_csv
 from .privacy import EraseReport, ErasureTarget, erase_profile, erasure_target, export_person, scrub
@@ -26,7 +25,6 @@ __all__ = [
     "EraseReport",
     "ErasureTarget",
     "ImportReport",
-    "InvalidAddressError",
     "LineOutcome",
     "Outcome",
     "Segment",
@@ -49,7 +47,6 @@ __all__ = [
     "list_suppressions",
     "load_segment",
     "load_segments",
-    "normalise_email",
     "scrub",
     "segment_names",
     "set_status",

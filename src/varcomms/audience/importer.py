@@ -42,12 +42,13 @@ from sqlalchemy import (
     update,
 )
 
+from varcomms.addresses import domain_of
 from varcomms.context import Context
 from varcomms.store.schema import subscriber_themes, subscribers
 
 from . import mappings
 from .csvfile import CsvReader, Record, inspect_csv, open_text
-from .emails import among, domain_of
+from .emails import among
 from .rejects import RejectsFile, default_rejects_path
 from .report import ImportReport, LineOutcome, Outcome
 from .rows import Candidate, RowError, RowParser
