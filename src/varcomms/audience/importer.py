@@ -28,27 +28,21 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    bindparam,
-    delete,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Column, Connection, Integer, String, Table, bindparam, delete, select, update
 
 from varcomms.addresses import domain_of
 from varcomms.context import Context
-from varcomms.store.schema import subscriber_themes, subscribers
+from varcomms.store.bulk import (
+    among,
+    insert_rows,
+    planner_for_bulk,
+    refresh_statistics,
+    temporary_table,
+)
+from varcomms.store.schema import subscriber_themes, subscribers, suppressions
 
 from . import mappings
 from .csvfile import CsvReader, Record, inspect_csv, open_text
-from .emails import among
 from .rejects import RejectsFile, default_rejects_path
 from .report import ImportReport, LineOutcome, Outcome
 from .rows import Candidate, RowError, RowParser
@@ -73,36 +67,30 @@ ANALYZE_AFTER = 5000  # rows added or updated
 
 # -- "seen earlier in this file" ------------------------------------------------------------
 
-_seen = Table(
-    "varcomms_import_seen",
-    MetaData(),
-    Column("email", String(320), primary_key=True),
-    Column("line", Integer, nullable=False),
-    prefixes=["TEMPORARY"],
-)
-
 
 class _SeenAddresses:
-    """Addresses met earlier in the file and their line, in a temporary table."""
+    """Addresses met earlier in the file and their line (held in a temporary table, so
+    memory does not grow with the file)."""
 
-    def __init__(self, db: Connection) -> None:
+    def __init__(self, db: Connection, table: Table) -> None:
         self.db = db
-        _seen.drop(db, checkfirst=True)
-        _seen.create(db)
+        self.table = table
 
     def lines(self, emails: list[str]) -> dict[str, int]:
         if not emails:
             return {}
+        seen = self.table.c
         rows = self.db.execute(
-            select(_seen.c.email, _seen.c.line).where(among(self.db, _seen.c.email, emails))
+            select(seen.email, seen.line).where(among(self.db, seen.email, emails))
         )
         return {email: line for email, line in rows}
 
     def add(self, first_lines: dict[str, int]) -> None:
-        _insert_rows(self.db, _seen, [{"email": e, "line": n} for e, n in first_lines.items()])
+        insert_rows(self.db, self.table, [{"email": e, "line": n} for e, n in first_lines.items()])
 
-    def close(self) -> None:
-        _seen.drop(self.db, checkfirst=True)
+
+def _seen_table() -> tuple[Column[str], Column[int]]:
+    return Column("email", String(320), primary_key=True), Column("line", Integer, nullable=False)
 
 
 # -- deciding one row -----------------------------------------------------------------------
@@ -219,7 +207,7 @@ class _Importer:
     # -- writing a batch ------------------------------------------------------------------
 
     def write(self, db: Connection, plan: _Plan) -> None:
-        _insert_rows(db, subscribers, plan.inserts)
+        insert_rows(db, subscribers, plan.inserts)
         if plan.insert_themes:
             ids = db.execute(
                 select(subscribers.c.email, subscribers.c.id).where(
@@ -231,7 +219,7 @@ class _Importer:
                 for email, sid in ids
                 for theme in sorted(plan.insert_themes[email])
             ]
-            _insert_rows(db, subscriber_themes, theme_rows)
+            insert_rows(db, subscriber_themes, theme_rows)
         if plan.updates:
             statement = (
                 update(subscribers)
@@ -252,31 +240,8 @@ class _Importer:
                 for sid, themes in plan.update_themes.items()
                 for theme in sorted(themes)
             ]
-            _insert_rows(db, subscriber_themes, theme_rows)
+            insert_rows(db, subscriber_themes, theme_rows)
         add_address_suppressions(db, plan.suppressions, source=self.source, now=self.now)
-
-
-def _insert_rows(db: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows (all with the same keys) in this transaction.
-
-    On PostgreSQL through COPY: an executemany sends one INSERT per row, and a multi-row
-    INSERT is a statement text that psycopg parses anew for every batch (it caches only
-    short ones); either was most of an import's time. COPY skips SQLAlchemy's bind
-    processing, which for these tables only matters for datetimes: they are aware
-    already, and the columns are ``timestamptz``.
-    """
-    if not rows:
-        return
-    if db.dialect.name != "postgresql":
-        db.execute(insert(table), rows)
-        return
-    columns = list(rows[0])
-    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    # psycopg's own cursor (COPY is not in the DB-API types SQLAlchemy declares).
-    raw: Any = db.connection
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row([row[name] for name in columns])
 
 
 def _batches(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
@@ -364,16 +329,7 @@ def _import_file(
             on_line(outcome)
 
     with open_text(source, shape) as stream, ctx.store.begin() as db:
-        if db.dialect.name == "postgresql":
-            # The driver prepares repeated statements, and PostgreSQL may then reuse one
-            # plan made when the table was still empty (a sequential scan) for every
-            # batch after; planning each batch's lookups afresh keeps the import linear.
-            db.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
-            # Every query here looks up a batch of keys in a unique index. From about
-            # 50,000 rows on, the planner's costs favour reading the whole table with a
-            # hashed ANY filter instead: 15 times slower in practice (the pages are
-            # cached), and slower with every batch. Within this transaction only.
-            db.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        planner_for_bulk(db)
         reader = CsvReader(stream, shape, path)
         bound = mappings.choose(config, mapping, reader.header, path=path)
         report.mapping = bound.name
@@ -381,13 +337,13 @@ def _import_file(
             report.notes.append(f"ignored columns: {', '.join(bound.ignored)}")
         parser = RowParser(config, bound)
         rejects = RejectsFile(rejects_path, reader.header, shape, enabled=not dry_run)
-        seen = _SeenAddresses(db)
         try:
-            for batch in _batches(iter(reader), config.audience.batch_size):
-                _import_batch(db, batch, parser, importer, seen, rejects, emit, dry_run=dry_run)
-                if progress is not None:
-                    progress(reader.line, shape.lines)
-            seen.close()
+            with temporary_table(db, "varcomms_import_seen", *_seen_table()) as seen_table:
+                seen = _SeenAddresses(db, seen_table)
+                for batch in _batches(iter(reader), config.audience.batch_size):
+                    _import_batch(db, batch, parser, importer, seen, rejects, emit, dry_run=dry_run)
+                    if progress is not None:
+                        progress(reader.line, shape.lines)
         except BaseException:
             rejects.close(committed=False)
             raise
@@ -398,10 +354,9 @@ def _import_file(
         remember(ctx.config.data_dir, rejects_path)  # so an erasure can point at it
     changed = report.counts[Outcome.ADDED] + report.counts[Outcome.UPDATED]
     if not dry_run and changed >= ANALYZE_AFTER and ctx.store.dialect == "postgresql":
-        # Fresh planner statistics, so segment queries use the indexes right away
-        # instead of waiting for autovacuum to notice the new rows.
+        # Fresh planner statistics, so segment queries use the indexes right away.
         with ctx.store.begin() as db:
-            db.exec_driver_sql("ANALYZE subscribers, subscriber_themes, suppressions")
+            refresh_statistics(db, subscribers, subscriber_themes, suppressions)
     log.info(
         "import of %s (%s mapping%s): %s",
         path.name,

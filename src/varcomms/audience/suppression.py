@@ -37,9 +37,8 @@ from varcomms.context import Context
 from varcomms.errors import InputError, StateError
 from varcomms.keyfile import read_or_create_key
 from varcomms.store import Store
+from varcomms.store.bulk import among
 from varcomms.store.schema import subscribers, suppressions
-
-from .emails import among
 
 SuppressionKind = Literal["address", "domain", "hash"]
 KINDS: tuple[SuppressionKind, ...] = ("address", "domain", "hash")
