@@ -6,7 +6,7 @@ The functions other stages call (see docs/architecture.md) are importable from h
 from __future__ import annotations
 
 from .export import export_csv
-from .importer import ImportReport, LineOutcome, Outcome, import_csv
+from .importer import ImportOutcome, ImportReport, LineResult, import_csv
 from .privacy import EraseReport, ErasureTarget, erase_profile, erasure_target, export_person, scrub
 from .recipients import count, count_matching, count_suppressed, iter_recipients, still_recipients
 from .segments import Segment, load_segment, load_segments, segment_names
@@ -24,9 +24,9 @@ from .suppression import (
 __all__ = [
     "EraseReport",
     "ErasureTarget",
+    "ImportOutcome",
     "ImportReport",
-    "LineOutcome",
-    "Outcome",
+    "LineResult",
     "Segment",
     "SubscriberRecord",
     "Suppression",

@@ -44,7 +44,7 @@ from varcomms.store.schema import subscriber_themes, subscribers, suppressions
 from . import mappings
 from .csvfile import CsvReader, Record, inspect_csv, open_text
 from .rejects import RejectsFile, default_rejects_path
-from .report import ImportReport, LineOutcome, Outcome
+from .report import ImportOutcome, ImportReport, LineResult
 from .rows import Candidate, RowError, RowParser
 from .subscribers import INACTIVE, SubscriberRecord, by_emails
 from .suppression import (
@@ -61,7 +61,7 @@ from .written import remember
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int], None]
-LineCallback = Callable[["LineOutcome"], None]
+LineCallback = Callable[["LineResult"], None]
 ANALYZE_AFTER = 5000  # rows added or updated
 
 
@@ -132,21 +132,23 @@ class _Importer:
         existing: SubscriberRecord | None,
         suppressed: Suppression | None,
         plan: _Plan,
-    ) -> tuple[Outcome, str | None, tuple[str, ...]]:
+    ) -> tuple[ImportOutcome, str | None, tuple[str, ...]]:
         if suppressed is not None:
             if row.status not in INACTIVE:
-                return Outcome.SKIPPED, suppressed.describe(), ()
+                return ImportOutcome.SKIPPED, suppressed.describe(), ()
             if existing is None:
-                return Outcome.UNCHANGED, None, ()  # the opt-out is already on the list
+                return ImportOutcome.UNCHANGED, None, ()  # the opt-out is already on the list
         if existing is None:
             return self._new(row, plan)
         return self._existing(row, existing, plan)
 
-    def _new(self, row: Candidate, plan: _Plan) -> tuple[Outcome, str | None, tuple[str, ...]]:
+    def _new(
+        self, row: Candidate, plan: _Plan
+    ) -> tuple[ImportOutcome, str | None, tuple[str, ...]]:
         status = row.status or "subscribed"
         if status in INACTIVE:
             plan.suppressions.append((row.email, status))
-            return Outcome.ADDED, f"{status}: kept on the suppression list only", ()
+            return ImportOutcome.ADDED, f"{status}: kept on the suppression list only", ()
         plan.inserts.append(
             {
                 "email": row.email,
@@ -167,16 +169,16 @@ class _Importer:
         )
         if row.themes:
             plan.insert_themes[row.email] = row.themes
-        return Outcome.ADDED, None, ()
+        return ImportOutcome.ADDED, None, ()
 
     def _existing(
         self, row: Candidate, existing: SubscriberRecord, plan: _Plan
-    ) -> tuple[Outcome, str | None, tuple[str, ...]]:
+    ) -> tuple[ImportOutcome, str | None, tuple[str, ...]]:
         status = existing.status
         if row.status is not None and row.status != status:
             if status in INACTIVE and row.status not in INACTIVE:
                 return (
-                    Outcome.SKIPPED,
+                    ImportOutcome.SKIPPED,
                     f"previously {status}; an import never resubscribes",
                     (),
                 )
@@ -198,11 +200,11 @@ class _Importer:
             plan.update_themes[existing.id] = row.themes
             changes.append("themes")
         if not changes:
-            return Outcome.UNCHANGED, None, ()
+            return ImportOutcome.UNCHANGED, None, ()
         full = {name: getattr(existing, name) for name in _PROFILE_FIELDS}
         full.update(values)
         plan.updates.append({**full, "status": status, "updated_at": self.now, "_id": existing.id})
-        return Outcome.UPDATED, None, tuple(changes)
+        return ImportOutcome.UPDATED, None, tuple(changes)
 
     # -- writing a batch ------------------------------------------------------------------
 
@@ -321,9 +323,9 @@ def _import_file(
             "available and could not be recognised"
         )
 
-    def emit(outcome: LineOutcome) -> None:
+    def emit(outcome: LineResult) -> None:
         report.counts[outcome.outcome] += 1
-        if outcome.outcome is Outcome.SKIPPED:
+        if outcome.outcome is ImportOutcome.SKIPPED:
             report.skipped.append(outcome)
         if on_line is not None:
             on_line(outcome)
@@ -352,7 +354,7 @@ def _import_file(
     if rejects.count and not dry_run:
         report.rejects_path = rejects_path
         remember(ctx.config.data_dir, rejects_path)  # so an erasure can point at it
-    changed = report.counts[Outcome.ADDED] + report.counts[Outcome.UPDATED]
+    changed = report.counts[ImportOutcome.ADDED] + report.counts[ImportOutcome.UPDATED]
     if not dry_run and changed >= ANALYZE_AFTER and ctx.store.dialect == "postgresql":
         # Fresh planner statistics, so segment queries use the indexes right away.
         with ctx.store.begin() as db:
@@ -362,7 +364,7 @@ def _import_file(
         path.name,
         report.mapping,
         ", dry run" if dry_run else "",
-        ", ".join(f"{report.counts[o]} {o.value}" for o in Outcome),
+        ", ".join(f"{report.counts[o]} {o.value}" for o in ImportOutcome),
     )
     return report
 
@@ -380,18 +382,20 @@ def _import_batch(
 ) -> None:
     parsed: list[tuple[Record, Candidate]] = []
     first_lines: dict[str, int] = {}
-    outcomes: dict[int, LineOutcome] = {}
+    outcomes: dict[int, LineResult] = {}
     rejected: list[tuple[Record, str]] = []
     for record in batch:
         if record.problem is not None:
-            outcomes[record.line] = LineOutcome(record.line, Outcome.SKIPPED, None, record.problem)
+            outcomes[record.line] = LineResult(
+                record.line, ImportOutcome.SKIPPED, None, record.problem
+            )
             rejected.append((record, record.problem))
             continue
         try:
             row = parser.parse(record.cells)
         except RowError as problem:
-            outcomes[record.line] = LineOutcome(
-                record.line, Outcome.SKIPPED, problem.email, problem.reason
+            outcomes[record.line] = LineResult(
+                record.line, ImportOutcome.SKIPPED, problem.email, problem.reason
             )
             rejected.append((record, problem.reason))
             continue
@@ -408,7 +412,9 @@ def _import_batch(
             continue
         if first is not None:
             duplicate = f"duplicate of line {first}"
-            outcomes[record.line] = LineOutcome(record.line, Outcome.SKIPPED, row.email, duplicate)
+            outcomes[record.line] = LineResult(
+                record.line, ImportOutcome.SKIPPED, row.email, duplicate
+            )
             rejected.append((record, duplicate))
             continue
         first_lines[row.email] = record.line
@@ -421,8 +427,8 @@ def _import_batch(
         outcome, reason, changes = importer.decide(
             row, existing.get(row.email), suppressed.get(row.email), plan
         )
-        outcomes[record.line] = LineOutcome(record.line, outcome, row.email, reason, changes)
-        if outcome is Outcome.SKIPPED:
+        outcomes[record.line] = LineResult(record.line, outcome, row.email, reason, changes)
+        if outcome is ImportOutcome.SKIPPED:
             rejected.append((record, reason or "skipped"))
     if not dry_run:
         importer.write(db, plan)
@@ -436,7 +442,7 @@ def _import_batch(
                 row, existing.get(row.email), suppressed.get(row.email), plan
             )
             note = f"opt-out after line {first}: honoured"
-            outcomes[record.line] = LineOutcome(
+            outcomes[record.line] = LineResult(
                 record.line, outcome, row.email, reason or note, changes
             )
         if not dry_run:
@@ -448,4 +454,4 @@ def _import_batch(
         emit(outcomes[line])
 
 
-__all__ = ["ImportReport", "LineOutcome", "Outcome", "import_csv"]
+__all__ = ["ImportOutcome", "ImportReport", "LineResult", "import_csv"]
