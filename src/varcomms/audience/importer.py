@@ -331,7 +331,7 @@ def _import_file(
             on_line(outcome)
 
     with open_text(source, shape) as stream, ctx.store.begin() as db:
-        planner_for_bulk(db)
+        planner_for_bulk(db)  # every batch looks its keys up in an index (store.bulk)
         reader = CsvReader(stream, shape, path)
         bound = mappings.choose(config, mapping, reader.header, path=path)
         report.mapping = bound.name
