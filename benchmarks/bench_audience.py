@@ -126,7 +126,7 @@ def child(rows: int, database_url: str | None) -> dict[str, object]:
     return {
         "rows": rows,
         "backend": ctx.store.dialect,
-        "counts": {o.value: report.count(o) for o in audience.Outcome},
+        "counts": {o.value: report.count(o) for o in audience.ImportOutcome},
         "import_s": round(import_seconds, 2),
         "rows_per_s": round(rows / import_seconds),
         "segment_count_s": round(count_seconds, 3),

@@ -61,8 +61,8 @@ def test_config_is_frozen() -> None:
             "required key is missing",
         ),
         (
-            lambda raw: raw["brands"]["var"].update(accent_color="blue"),
-            "brands.var.accent_color",
+            lambda raw: raw["brands"]["var"].update(accent_colour="blue"),
+            "brands.var.accent_colour",
             "colour",
         ),
         (lambda raw: raw.update(timezone="Mars/Olympus"), "timezone", "unknown time zone"),
@@ -102,6 +102,23 @@ def test_broken_config_names_file_and_key(mutate, key: str, words: str, tmp_path
     assert "\n" not in message
     assert message.startswith(f"{path}: {key}: ")
     assert words in message
+
+
+@pytest.mark.parametrize("key", ["accent_colour", "accent_color"])
+def test_accent_colour_is_read_in_either_spelling(key: str, tmp_path: Path) -> None:
+    """``accent_colour`` is the key; ``accent_color``, its first spelling, still works."""
+    raw = sample_raw()
+    raw["brands"]["var"].pop("accent_colour")
+    raw["brands"]["var"][key] = "#ABCDEF"
+    config = parse_config(raw, source_file=tmp_path / "varcomms.toml")
+    assert config.brands["var"].accent_colour == "#abcdef"
+
+
+def test_accent_colour_given_twice_is_refused(tmp_path: Path) -> None:
+    raw = sample_raw()
+    raw["brands"]["var"]["accent_color"] = "#000000"
+    with pytest.raises(ConfigError, match=r"brands\.var\.accent_color: unknown key"):
+        parse_config(raw, source_file=tmp_path / "varcomms.toml")
 
 
 def test_invalid_toml_names_the_file(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -56,9 +57,12 @@ class Brand(Section):
     logo_url: str = Field(description="Public https URL of the logo, used in sent mail.")
     logo_path: Path = Field(description="Local copy of the logo, used in previews.")
     logo_alt: str
-    accent_color: str = "#1a4f8b"
+    # "accent_color" was the key's first spelling; files that use it keep working.
+    accent_colour: str = Field(
+        "#1a4f8b", validation_alias=AliasChoices("accent_colour", "accent_color")
+    )
 
-    @field_validator("accent_color")
+    @field_validator("accent_colour")
     @classmethod
     def _colour(cls, value: str) -> str:
         if not _HEX_COLOUR.match(value):

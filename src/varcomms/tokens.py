@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+from varcomms.addresses import fold
 from varcomms.config import Secrets
 from varcomms.errors import ConfigError, VarcommsError
 
@@ -111,7 +112,7 @@ class TokenSigner:
         elif subscriber_id is not None:
             claims = {"s": subscriber_id}
         else:
-            claims = {"e": email.strip().lower()}
+            claims = {"e": fold(email)}
         if edition_id is not None:
             claims["n"] = edition_id
         if expires_at is not None:

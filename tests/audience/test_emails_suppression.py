@@ -8,7 +8,7 @@ import pytest
 from email_validator import EmailNotValidError, validate_email
 
 from varcomms import audience
-from varcomms.audience.emails import InvalidAddressError, normalise_domain, normalise_email
+from varcomms.addresses import InvalidAddressError, normalise_domain, normalise_email
 from varcomms.errors import InputError
 from varcomms.store import Store
 

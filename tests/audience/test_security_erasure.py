@@ -182,7 +182,7 @@ def test_f1_erase_leaves_neighbours_and_opt_outs_untouched(actx: Context, tmp_pa
     again = audience.import_csv(
         actx, write_csv(tmp_path, "email,status\nmarijan@example.org,subscribed\n", "m.csv")
     )
-    assert again.count(audience.Outcome.SKIPPED) == 1
+    assert again.count(audience.ImportOutcome.SKIPPED) == 1
     assert audience.find_subscriber(actx.store, "marijan@example.org") is None
 
 
@@ -240,7 +240,7 @@ def test_f2_erasure_survives_a_signing_key_rotation(actx: Context, tmp_path: Pat
     ):
         actx.secrets = Secrets(secrets)
         report = audience.import_csv(actx, people)
-        assert report.count(audience.Outcome.ADDED) == 0
+        assert report.count(audience.ImportOutcome.ADDED) == 0
         assert audience.find_subscriber(actx.store, "karim@vlaardingen.example.org") is None
 
 
@@ -256,7 +256,7 @@ def test_f2_a_rotated_erasure_key_keeps_checking_old_hashes(actx: Context, tmp_p
         }
     )
     report = audience.import_csv(actx, people)
-    assert report.count(audience.Outcome.SKIPPED) == 1
+    assert report.count(audience.ImportOutcome.SKIPPED) == 1
     assert audience.find_subscriber(actx.store, "karim@example.org") is None
 
 

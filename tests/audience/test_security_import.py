@@ -84,7 +84,7 @@ def test_f12_legitimate_multi_line_fields_still_import(actx: Context, tmp_path: 
     body = b'email,name,organisation\nm@example.org,"Jan\nJansen","Gemeente\nRotterdam"\n'
     body += b"n@example.org,Piet,X\n"
     report, _ = run_import(actx, write(tmp_path, body))
-    assert report.count(audience.Outcome.ADDED) == 2
+    assert report.count(audience.ImportOutcome.ADDED) == 2
     assert audience.get_subscriber(actx.store, "m@example.org").organisation == (
         "Gemeente Rotterdam"
     )
@@ -104,7 +104,7 @@ def test_f14_control_characters_are_rejected_per_row(
         assert lines[number].outcome == "skipped", lines[number]
         assert "NUL" in lines[number].reason or "control character" in lines[number].reason
     assert set(names(actx)) == {"ok1@example.org", "ok2@example.org"}
-    assert report.count(audience.Outcome.ADDED) == 2
+    assert report.count(audience.ImportOutcome.ADDED) == 2
 
 
 # -- F15: undecodable bytes and oversized fields are rows, not a crash ---------------------------
@@ -209,7 +209,7 @@ def test_f6_exports_neutralise_formulas_and_read_back(actx: Context, tmp_path: P
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), row
     exported = write(tmp_path, out.getvalue().encode(), "export.csv")
     report = audience.import_csv(actx, exported)
-    assert report.count(audience.Outcome.UNCHANGED) == len(stored)
+    assert report.count(audience.ImportOutcome.UNCHANGED) == len(stored)
     again = {r.email: (r.name, r.organisation) for r in audience.iter_recipients(actx.store)}
     assert again == stored
 

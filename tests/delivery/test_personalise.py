@@ -8,9 +8,15 @@ import hashlib
 import pytest
 
 from tests.delivery.conftest import SIGNING_KEY
+from varcomms.addresses import InvalidAddressError, normalise_email
 from varcomms.config import Config
 from varcomms.context import Context
-from varcomms.delivery.personalise import Personaliser, UnsendableAddressError, wire_address
+from varcomms.delivery.personalise import (
+    Personaliser,
+    UnsendableAddressError,
+    recipient_key,
+    wire_address,
+)
 from varcomms.delivery.providers.payload import provider_address
 from varcomms.models import Recipient
 from varcomms.tokens import TokenSigner
@@ -55,3 +61,15 @@ def test_idn_domains_go_out_in_ascii_and_broken_addresses_fail_alone() -> None:
     for bad in ("no-at-sign", "a b@example.org", "x@exa mple.org", "x@bü_cher.example"):
         with pytest.raises(UnsendableAddressError):
             wire_address(bad)
+
+
+def test_delivery_uses_the_audience_normal_form() -> None:
+    """One normaliser: what the audience would refuse cannot be sent, and a pasted
+    address becomes the same key the audience stores it under."""
+    for refused in ("jan..jansen@example.org", "jan@-example.org", "jan@example"):
+        with pytest.raises(InvalidAddressError):
+            normalise_email(refused)
+        with pytest.raises(UnsendableAddressError):
+            wire_address(refused)
+    assert recipient_key(" <Jan@Example.ORG> ") == normalise_email("jan@example.org")
+    assert wire_address("mailto:Jan@Example.org") == "jan@example.org"

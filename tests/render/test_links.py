@@ -48,7 +48,7 @@ def test_tracking_can_be_switched_off(config: Config) -> None:
 def test_fragment_links_are_tagged_styled_and_underlined(config: Config) -> None:
     tracker = Tracker.for_edition(config, "2022-02")
     html = '<p>Zie <a href="https://politie.nl/a?x=1&amp;y=2" rel="noopener noreferrer">dit</a></p>'
-    out = str(style_fragment(html, tracker, content="campagne", link_color="#004b87"))
+    out = str(style_fragment(html, tracker, content="campagne", link_colour="#004b87"))
     assert '<p style="margin:0 0 12px 0;">' in out
     assert "color:#004b87;text-decoration:underline;" in out
     assert 'href="https://politie.nl/a?x=1&amp;y=2&amp;utm_source=nieuwsbrief' in out

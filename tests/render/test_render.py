@@ -156,7 +156,7 @@ def test_riec_section_wears_the_riec_accent(
     config: Config, edition: Edition, general: Variant
 ) -> None:
     html = render_variant(config, edition, general).html
-    accent = config.brands["riec"].accent_color
+    accent = config.brands["riec"].accent_colour
     riec = html[html.index("Nieuws van het RIEC Rotterdam") - 2000 :]
     assert f"border-top:4px solid {accent}" in riec
     assert f'style="color:{accent};text-decoration:underline;">Lees meer</a>' in riec

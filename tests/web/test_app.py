@@ -70,8 +70,8 @@ def test_healthz_says_so_when_the_database_is_gone(
 
 def test_brand_colours_come_from_the_configuration(client: FlaskClient, web_ctx: Context) -> None:
     css = client.get("/huisstijl.css").get_data(as_text=True)
-    assert web_ctx.config.brands["var"].accent_color in css
-    assert web_ctx.config.brands["riec"].accent_color in css
+    assert web_ctx.config.brands["var"].accent_colour in css
+    assert web_ctx.config.brands["riec"].accent_colour in css
     assert client.get("/logo/onbekend.png").status_code == 404
 
 

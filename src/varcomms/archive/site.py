@@ -143,7 +143,7 @@ def index_page(
             "website": brand.website,
             "logo": logos.get(key),
             "alt": brand.logo_alt,
-            "accent": brand.accent_color,
+            "accent": brand.accent_colour,
         }
         for key, brand in config.brands.items()
     ]

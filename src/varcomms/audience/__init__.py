@@ -5,9 +5,8 @@ The functions other stages call (see docs/architecture.md) are importable from h
 
 from __future__ import annotations
 
-from .emails import InvalidAddressError, normalise_email
 from .export import export_csv
-from .importer import ImportReport, LineOutcome, Outcome, import_csv
+from .importer import ImportOutcome, ImportReport, LineResult, import_csv
 from .privacy import EraseReport, ErasureTarget, erase_profile, erasure_target, export_person, scrub
 from .recipients import count, count_matching, count_suppressed, iter_recipients, still_recipients
 from .segments import Segment, load_segment, load_segments, segment_names
@@ -25,10 +24,9 @@ from .suppression import (
 __all__ = [
     "EraseReport",
     "ErasureTarget",
+    "ImportOutcome",
     "ImportReport",
-    "InvalidAddressError",
-    "LineOutcome",
-    "Outcome",
+    "LineResult",
     "Segment",
     "SubscriberRecord",
     "Suppression",
@@ -49,7 +47,6 @@ __all__ = [
     "list_suppressions",
     "load_segment",
     "load_segments",
-    "normalise_email",
     "scrub",
     "segment_names",
     "set_status",

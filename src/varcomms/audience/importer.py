@@ -28,28 +28,23 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    bindparam,
-    delete,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Column, Connection, Integer, String, Table, bindparam, delete, select, update
 
+from varcomms.addresses import domain_of
 from varcomms.context import Context
-from varcomms.store.schema import subscriber_themes, subscribers
+from varcomms.store.bulk import (
+    among,
+    insert_rows,
+    planner_for_bulk,
+    refresh_statistics,
+    temporary_table,
+)
+from varcomms.store.schema import subscriber_themes, subscribers, suppressions
 
 from . import mappings
 from .csvfile import CsvReader, Record, inspect_csv, open_text
-from .emails import among, domain_of
 from .rejects import RejectsFile, default_rejects_path
-from .report import ImportReport, LineOutcome, Outcome
+from .report import ImportOutcome, ImportReport, LineResult
 from .rows import Candidate, RowError, RowParser
 from .subscribers import INACTIVE, SubscriberRecord, by_emails
 from .suppression import (
@@ -66,42 +61,36 @@ from .written import remember
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int], None]
-LineCallback = Callable[["LineOutcome"], None]
+LineCallback = Callable[["LineResult"], None]
 ANALYZE_AFTER = 5000  # rows added or updated
 
 
 # -- "seen earlier in this file" ------------------------------------------------------------
 
-_seen = Table(
-    "varcomms_import_seen",
-    MetaData(),
-    Column("email", String(320), primary_key=True),
-    Column("line", Integer, nullable=False),
-    prefixes=["TEMPORARY"],
-)
-
 
 class _SeenAddresses:
-    """Addresses met earlier in the file and their line, in a temporary table."""
+    """Addresses met earlier in the file and their line (held in a temporary table, so
+    memory does not grow with the file)."""
 
-    def __init__(self, db: Connection) -> None:
+    def __init__(self, db: Connection, table: Table) -> None:
         self.db = db
-        _seen.drop(db, checkfirst=True)
-        _seen.create(db)
+        self.table = table
 
     def lines(self, emails: list[str]) -> dict[str, int]:
         if not emails:
             return {}
+        seen = self.table.c
         rows = self.db.execute(
-            select(_seen.c.email, _seen.c.line).where(among(self.db, _seen.c.email, emails))
+            select(seen.email, seen.line).where(among(self.db, seen.email, emails))
         )
         return {email: line for email, line in rows}
 
     def add(self, first_lines: dict[str, int]) -> None:
-        _insert_rows(self.db, _seen, [{"email": e, "line": n} for e, n in first_lines.items()])
+        insert_rows(self.db, self.table, [{"email": e, "line": n} for e, n in first_lines.items()])
 
-    def close(self) -> None:
-        _seen.drop(self.db, checkfirst=True)
+
+def _seen_table() -> tuple[Column[str], Column[int]]:
+    return Column("email", String(320), primary_key=True), Column("line", Integer, nullable=False)
 
 
 # -- deciding one row -----------------------------------------------------------------------
@@ -143,21 +132,23 @@ class _Importer:
         existing: SubscriberRecord | None,
         suppressed: Suppression | None,
         plan: _Plan,
-    ) -> tuple[Outcome, str | None, tuple[str, ...]]:
+    ) -> tuple[ImportOutcome, str | None, tuple[str, ...]]:
         if suppressed is not None:
             if row.status not in INACTIVE:
-                return Outcome.SKIPPED, suppressed.describe(), ()
+                return ImportOutcome.SKIPPED, suppressed.describe(), ()
             if existing is None:
-                return Outcome.UNCHANGED, None, ()  # the opt-out is already on the list
+                return ImportOutcome.UNCHANGED, None, ()  # the opt-out is already on the list
         if existing is None:
             return self._new(row, plan)
         return self._existing(row, existing, plan)
 
-    def _new(self, row: Candidate, plan: _Plan) -> tuple[Outcome, str | None, tuple[str, ...]]:
+    def _new(
+        self, row: Candidate, plan: _Plan
+    ) -> tuple[ImportOutcome, str | None, tuple[str, ...]]:
         status = row.status or "subscribed"
         if status in INACTIVE:
             plan.suppressions.append((row.email, status))
-            return Outcome.ADDED, f"{status}: kept on the suppression list only", ()
+            return ImportOutcome.ADDED, f"{status}: kept on the suppression list only", ()
         plan.inserts.append(
             {
                 "email": row.email,
@@ -178,16 +169,16 @@ class _Importer:
         )
         if row.themes:
             plan.insert_themes[row.email] = row.themes
-        return Outcome.ADDED, None, ()
+        return ImportOutcome.ADDED, None, ()
 
     def _existing(
         self, row: Candidate, existing: SubscriberRecord, plan: _Plan
-    ) -> tuple[Outcome, str | None, tuple[str, ...]]:
+    ) -> tuple[ImportOutcome, str | None, tuple[str, ...]]:
         status = existing.status
         if row.status is not None and row.status != status:
             if status in INACTIVE and row.status not in INACTIVE:
                 return (
-                    Outcome.SKIPPED,
+                    ImportOutcome.SKIPPED,
                     f"previously {status}; an import never resubscribes",
                     (),
                 )
@@ -209,16 +200,16 @@ class _Importer:
             plan.update_themes[existing.id] = row.themes
             changes.append("themes")
         if not changes:
-            return Outcome.UNCHANGED, None, ()
+            return ImportOutcome.UNCHANGED, None, ()
         full = {name: getattr(existing, name) for name in _PROFILE_FIELDS}
         full.update(values)
         plan.updates.append({**full, "status": status, "updated_at": self.now, "_id": existing.id})
-        return Outcome.UPDATED, None, tuple(changes)
+        return ImportOutcome.UPDATED, None, tuple(changes)
 
     # -- writing a batch ------------------------------------------------------------------
 
     def write(self, db: Connection, plan: _Plan) -> None:
-        _insert_rows(db, subscribers, plan.inserts)
+        insert_rows(db, subscribers, plan.inserts)
         if plan.insert_themes:
             ids = db.execute(
                 select(subscribers.c.email, subscribers.c.id).where(
@@ -230,7 +221,7 @@ class _Importer:
                 for email, sid in ids
                 for theme in sorted(plan.insert_themes[email])
             ]
-            _insert_rows(db, subscriber_themes, theme_rows)
+            insert_rows(db, subscriber_themes, theme_rows)
         if plan.updates:
             statement = (
                 update(subscribers)
@@ -251,31 +242,8 @@ class _Importer:
                 for sid, themes in plan.update_themes.items()
                 for theme in sorted(themes)
             ]
-            _insert_rows(db, subscriber_themes, theme_rows)
+            insert_rows(db, subscriber_themes, theme_rows)
         add_address_suppressions(db, plan.suppressions, source=self.source, now=self.now)
-
-
-def _insert_rows(db: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows (all with the same keys) in this transaction.
-
-    On PostgreSQL through COPY: an executemany sends one INSERT per row, and a multi-row
-    INSERT is a statement text that psycopg parses anew for every batch (it caches only
-    short ones); either was most of an import's time. COPY skips SQLAlchemy's bind
-    processing, which for these tables only matters for datetimes: they are aware
-    already, and the columns are ``timestamptz``.
-    """
-    if not rows:
-        return
-    if db.dialect.name != "postgresql":
-        db.execute(insert(table), rows)
-        return
-    columns = list(rows[0])
-    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    # psycopg's own cursor (COPY is not in the DB-API types SQLAlchemy declares).
-    raw: Any = db.connection
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row([row[name] for name in columns])
 
 
 def _batches(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
@@ -355,24 +323,15 @@ def _import_file(
             "available and could not be recognised"
         )
 
-    def emit(outcome: LineOutcome) -> None:
+    def emit(outcome: LineResult) -> None:
         report.counts[outcome.outcome] += 1
-        if outcome.outcome is Outcome.SKIPPED:
+        if outcome.outcome is ImportOutcome.SKIPPED:
             report.skipped.append(outcome)
         if on_line is not None:
             on_line(outcome)
 
     with open_text(source, shape) as stream, ctx.store.begin() as db:
-        if db.dialect.name == "postgresql":
-            # The driver prepares repeated statements, and PostgreSQL may then reuse one
-            # plan made when the table was still empty (a sequential scan) for every
-            # batch after; planning each batch's lookups afresh keeps the import linear.
-            db.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
-            # Every query here looks up a batch of keys in a unique index. From about
-            # 50,000 rows on, the planner's costs favour reading the whole table with a
-            # hashed ANY filter instead: 15 times slower in practice (the pages are
-            # cached), and slower with every batch. Within this transaction only.
-            db.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        planner_for_bulk(db)  # every batch looks its keys up in an index (store.bulk)
         reader = CsvReader(stream, shape, path)
         bound = mappings.choose(config, mapping, reader.header, path=path)
         report.mapping = bound.name
@@ -380,13 +339,13 @@ def _import_file(
             report.notes.append(f"ignored columns: {', '.join(bound.ignored)}")
         parser = RowParser(config, bound)
         rejects = RejectsFile(rejects_path, reader.header, shape, enabled=not dry_run)
-        seen = _SeenAddresses(db)
         try:
-            for batch in _batches(iter(reader), config.audience.batch_size):
-                _import_batch(db, batch, parser, importer, seen, rejects, emit, dry_run=dry_run)
-                if progress is not None:
-                    progress(reader.line, shape.lines)
-            seen.close()
+            with temporary_table(db, "varcomms_import_seen", *_seen_table()) as seen_table:
+                seen = _SeenAddresses(db, seen_table)
+                for batch in _batches(iter(reader), config.audience.batch_size):
+                    _import_batch(db, batch, parser, importer, seen, rejects, emit, dry_run=dry_run)
+                    if progress is not None:
+                        progress(reader.line, shape.lines)
         except BaseException:
             rejects.close(committed=False)
             raise
@@ -395,18 +354,17 @@ def _import_file(
     if rejects.count and not dry_run:
         report.rejects_path = rejects_path
         remember(ctx.config.data_dir, rejects_path)  # so an erasure can point at it
-    changed = report.counts[Outcome.ADDED] + report.counts[Outcome.UPDATED]
+    changed = report.counts[ImportOutcome.ADDED] + report.counts[ImportOutcome.UPDATED]
     if not dry_run and changed >= ANALYZE_AFTER and ctx.store.dialect == "postgresql":
-        # Fresh planner statistics, so segment queries use the indexes right away
-        # instead of waiting for autovacuum to notice the new rows.
+        # Fresh planner statistics, so segment queries use the indexes right away.
         with ctx.store.begin() as db:
-            db.exec_driver_sql("ANALYZE subscribers, subscriber_themes, suppressions")
+            refresh_statistics(db, subscribers, subscriber_themes, suppressions)
     log.info(
         "import of %s (%s mapping%s): %s",
         path.name,
         report.mapping,
         ", dry run" if dry_run else "",
-        ", ".join(f"{report.counts[o]} {o.value}" for o in Outcome),
+        ", ".join(f"{report.counts[o]} {o.value}" for o in ImportOutcome),
     )
     return report
 
@@ -424,18 +382,20 @@ def _import_batch(
 ) -> None:
     parsed: list[tuple[Record, Candidate]] = []
     first_lines: dict[str, int] = {}
-    outcomes: dict[int, LineOutcome] = {}
+    outcomes: dict[int, LineResult] = {}
     rejected: list[tuple[Record, str]] = []
     for record in batch:
         if record.problem is not None:
-            outcomes[record.line] = LineOutcome(record.line, Outcome.SKIPPED, None, record.problem)
+            outcomes[record.line] = LineResult(
+                record.line, ImportOutcome.SKIPPED, None, record.problem
+            )
             rejected.append((record, record.problem))
             continue
         try:
             row = parser.parse(record.cells)
         except RowError as problem:
-            outcomes[record.line] = LineOutcome(
-                record.line, Outcome.SKIPPED, problem.email, problem.reason
+            outcomes[record.line] = LineResult(
+                record.line, ImportOutcome.SKIPPED, problem.email, problem.reason
             )
             rejected.append((record, problem.reason))
             continue
@@ -452,7 +412,9 @@ def _import_batch(
             continue
         if first is not None:
             duplicate = f"duplicate of line {first}"
-            outcomes[record.line] = LineOutcome(record.line, Outcome.SKIPPED, row.email, duplicate)
+            outcomes[record.line] = LineResult(
+                record.line, ImportOutcome.SKIPPED, row.email, duplicate
+            )
             rejected.append((record, duplicate))
             continue
         first_lines[row.email] = record.line
@@ -465,8 +427,8 @@ def _import_batch(
         outcome, reason, changes = importer.decide(
             row, existing.get(row.email), suppressed.get(row.email), plan
         )
-        outcomes[record.line] = LineOutcome(record.line, outcome, row.email, reason, changes)
-        if outcome is Outcome.SKIPPED:
+        outcomes[record.line] = LineResult(record.line, outcome, row.email, reason, changes)
+        if outcome is ImportOutcome.SKIPPED:
             rejected.append((record, reason or "skipped"))
     if not dry_run:
         importer.write(db, plan)
@@ -480,7 +442,7 @@ def _import_batch(
                 row, existing.get(row.email), suppressed.get(row.email), plan
             )
             note = f"opt-out after line {first}: honoured"
-            outcomes[record.line] = LineOutcome(
+            outcomes[record.line] = LineResult(
                 record.line, outcome, row.email, reason or note, changes
             )
         if not dry_run:
@@ -492,4 +454,4 @@ def _import_batch(
         emit(outcomes[line])
 
 
-__all__ = ["ImportReport", "LineOutcome", "Outcome", "import_csv"]
+__all__ = ["ImportOutcome", "ImportReport", "LineResult", "import_csv"]

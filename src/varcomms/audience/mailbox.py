@@ -25,11 +25,11 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Protocol
 
+from varcomms.addresses import InvalidAddressError, normalise_email
 from varcomms.context import Context
 from varcomms.errors import InputError, VarcommsError
 from varcomms.tokens import TokenError, TokenSigner
 
-from .emails import InvalidAddressError, normalise_email
 from .preferences import unsubscribe
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{16,}")

@@ -18,12 +18,12 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from varcomms.addresses import domain_of
 from varcomms.errors import NotFoundError, StateError
 from varcomms.store import Store
 from varcomms.store.schema import optins, subscriber_themes, subscribers
 
 from . import changes
-from .emails import domain_of
 from .subscribers import records
 from .suppression import ErasureKey
 from .suppression import matching as matching_suppressions

@@ -15,12 +15,12 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from varcomms.addresses import fold
 from varcomms.errors import InputError, NotFoundError
 from varcomms.store import Store
 from varcomms.store.schema import subscriber_themes, subscribers
 
 from . import changes
-from .emails import fold
 from .subscribers import INACTIVE, SubscriberRecord, records
 from .suppression import add_suppression
 

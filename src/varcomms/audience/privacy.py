@@ -22,6 +22,14 @@ from typing import Any
 from sqlalchemy import JSON, Connection, Text, cast, delete, func, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
+from varcomms.addresses import (
+    InvalidAddressError,
+    domain_of,
+    fold,
+    normalise_email,
+    spellings,
+    whole_address,
+)
 from varcomms.context import Context
 from varcomms.errors import InputError, NotFoundError
 from varcomms.store.schema import (
@@ -33,7 +41,6 @@ from varcomms.store.schema import (
     suppressions,
 )
 
-from .emails import InvalidAddressError, domain_of, fold, normalise_email, spellings, whole_address
 from .subscribers import by_emails
 from .suppression import ErasureKey, add_suppression
 

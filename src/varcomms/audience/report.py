@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 
-class Outcome(StrEnum):
+class ImportOutcome(StrEnum):
     ADDED = "added"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
@@ -17,9 +17,9 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class LineOutcome:
+class LineResult:
     line: int
-    outcome: Outcome
+    outcome: ImportOutcome
     email: str | None = None
     reason: str | None = None
     changes: tuple[str, ...] = ()
@@ -49,8 +49,8 @@ class ImportReport:
     dry_run: bool
     encoding: str = "utf-8"
     delimiter: str = ","
-    counts: Counter[Outcome] = field(default_factory=Counter)
-    skipped: list[LineOutcome] = field(default_factory=list)
+    counts: Counter[ImportOutcome] = field(default_factory=Counter)
+    skipped: list[LineResult] = field(default_factory=list)
     rejects_path: Path | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -58,8 +58,8 @@ class ImportReport:
     def total(self) -> int:
         return sum(self.counts.values())
 
-    def count(self, outcome: Outcome | str) -> int:
-        return self.counts[Outcome(outcome)]
+    def count(self, outcome: ImportOutcome | str) -> int:
+        return self.counts[ImportOutcome(outcome)]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,7 +68,7 @@ class ImportReport:
             "dry_run": self.dry_run,
             "encoding": self.encoding,
             "delimiter": self.delimiter,
-            "counts": {outcome.value: self.counts[outcome] for outcome in Outcome},
+            "counts": {outcome.value: self.counts[outcome] for outcome in ImportOutcome},
             "skipped": [line.to_dict() for line in self.skipped],
             "rejects_path": str(self.rejects_path) if self.rejects_path else None,
             "notes": list(self.notes),

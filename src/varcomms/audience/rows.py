@@ -10,10 +10,10 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
+from varcomms.addresses import InvalidAddressError, normalise_email
 from varcomms.config import Config
 from varcomms.models import OrgType, SubscriberStatus
 
-from .emails import InvalidAddressError, normalise_email
 from .mappings import BoundMapping
 from .spreadsheet import restore
 

@@ -10,12 +10,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select, update
 
+from varcomms.addresses import fold
 from varcomms.errors import NotFoundError, StateError
 from varcomms.models import OrgType, Subscriber, SubscriberStatus
 from varcomms.store import Store
+from varcomms.store.bulk import among
 from varcomms.store.schema import subscriber_themes, subscribers
-
-from .emails import among, fold
 
 INACTIVE = frozenset({"unsubscribed", "bounced", "complained"})
 

@@ -26,20 +26,19 @@ from typing import Literal
 from sqlalchemy import Connection, and_, exists, func, insert, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from varcomms.context import Context
-from varcomms.errors import InputError, StateError
-from varcomms.keyfile import read_or_create_key
-from varcomms.store import Store
-from varcomms.store.schema import subscribers, suppressions
-
-from .emails import (
+from varcomms.addresses import (
     InvalidAddressError,
-    among,
     domain_of,
     fold,
     normalise_domain,
     normalise_email,
 )
+from varcomms.context import Context
+from varcomms.errors import InputError, StateError
+from varcomms.keyfile import read_or_create_key
+from varcomms.store import Store
+from varcomms.store.bulk import among
+from varcomms.store.schema import subscribers, suppressions
 
 SuppressionKind = Literal["address", "domain", "hash"]
 KINDS: tuple[SuppressionKind, ...] = ("address", "domain", "hash")

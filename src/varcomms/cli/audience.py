@@ -55,7 +55,7 @@ def import_(
     """Import subscribers from a CSV file: validate, upsert, report every skipped line."""
     cli = state(ctx)
     context = cli.context()
-    all_lines: list[audience.LineOutcome] = []
+    all_lines: list[audience.LineResult] = []
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -91,7 +91,7 @@ def import_(
     out.print(
         f"{verb} [bold]{esc(file.name)}[/bold] with the {esc(report.mapping)} mapping "
         f"({report.encoding}, {report.delimiter}-separated): "
-        + ", ".join(f"{report.count(o)} {o.value}" for o in audience.Outcome),
+        + ", ".join(f"{report.count(o)} {o.value}" for o in audience.ImportOutcome),
         highlight=False,
     )
     shown = all_lines if lines else report.skipped

@@ -155,7 +155,7 @@ def check_setup(ctx: Context) -> Provider:
 
 def _checked_test_addresses(test_to: Sequence[str]) -> tuple[str, ...]:
     """Test addresses are typed by an editor: validate them as an import would."""
-    from varcomms.audience import InvalidAddressError, normalise_email
+    from varcomms.addresses import InvalidAddressError, normalise_email
 
     checked = []
     for address in test_to:

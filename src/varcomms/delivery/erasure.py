@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import ColumnElement, Connection, func, or_, select, update
 
+from varcomms.addresses import fold
 from varcomms.audience import (
     EraseReport,
     ErasureTarget,
@@ -166,7 +167,7 @@ def erase_outbox(outbox: Path, target: ErasureTarget, report: EraseReport) -> No
 
 def _is_target(entry: dict[str, object], target: ErasureTarget) -> bool:
     to = entry.get("to")
-    return isinstance(to, str) and to.strip().lower() in target.forms
+    return isinstance(to, str) and fold(to) in target.forms
 
 
 def _rewrite(path: Path, content: str) -> None:

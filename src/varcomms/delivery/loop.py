@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
+from varcomms.addresses import fold
 from varcomms.audience import suppressed_among
 from varcomms.audience.suppression import ErasureKey
 from varcomms.context import Context
@@ -22,7 +23,6 @@ from varcomms.delivery.ledger import Entry, Ledger
 from varcomms.delivery.personalise import (
     Personaliser,
     UnsendableAddressError,
-    normalise_address,
     recipient_key,
 )
 from varcomms.delivery.policy import backoff, decide
@@ -97,13 +97,9 @@ class SendLoop:
         messages: dict[str, Message] = {}
         # The audience query already leaves suppressed people out; this check is for
         # test addresses and for anyone suppressed after the audience was read.
-        suppressed = suppressed_among(
-            self.ctx.store,
-            (normalise_address(r.email) for r, _ in chunk),
-            key=self.erasure_key,
-        )
-        for recipient, key in chunk:
-            email = normalise_address(recipient.email)
+        emails = [fold(r.email) for r, _ in chunk]
+        suppressed = suppressed_among(self.ctx.store, emails, key=self.erasure_key)
+        for (recipient, key), email in zip(chunk, emails, strict=True):
             state, error = DeliveryState.PENDING, None
             if variant_key not in self.variants:
                 state, error = DeliveryState.FAILED, f"no rendered variant {variant_key!r}"

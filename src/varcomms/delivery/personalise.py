@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import idna
 
+from varcomms.addresses import InvalidAddressError, fold, normalise_email
 from varcomms.config import Config
 from varcomms.delivery.providers.base import Message
 from varcomms.models import PERSONAL_FIELDS, Recipient, clean_name
@@ -25,10 +26,6 @@ from varcomms.tokens import TokenSigner
 # What a greeting says when we do not know the name: "Beste lezer," reads naturally.
 NEUTRAL_GREETING_NAME = "lezer"
 ONE_CLICK = "List-Unsubscribe=One-Click"
-
-
-def normalise_address(email: str) -> str:
-    return email.strip().lower()
 
 
 class UnsendableAddressError(Exception):
@@ -41,17 +38,30 @@ def clean_display_name(name: str | None) -> str | None:
     return clean_name(name)
 
 
+def sendable(email: str) -> str:
+    """The address in its normal form (:func:`varcomms.addresses.normalise_email`);
+    :class:`UnsendableAddressError` if it does not normalise, so it is not an address."""
+    try:
+        return normalise_email(email)
+    except InvalidAddressError as err:
+        raise UnsendableAddressError(f"not an email address: {email!r} ({err})") from err
+
+
 def wire_address(email: str) -> str:
     """The address as it goes out: an IDN domain in its ASCII (``xn--``) form, which
     every provider accepts. A non-ASCII local part stays as it is (SMTPUTF8 only)."""
-    local, at, domain = normalise_address(email).rpartition("@")
-    if not at or not local or not domain or any(c.isspace() for c in email.strip()):
-        raise UnsendableAddressError(f"not an email address: {email!r}")
-    if not domain.isascii():
-        try:
-            domain = idna.encode(domain, uts46=True).decode("ascii")
-        except idna.IDNAError as err:
-            raise UnsendableAddressError(f"the domain of {email!r} is not valid: {err}") from err
+    return _on_the_wire(sendable(email))
+
+
+def _on_the_wire(address: str) -> str:
+    """:func:`wire_address` for an address already in its normal form."""
+    local, _, domain = address.rpartition("@")
+    if domain.isascii():
+        return address
+    try:
+        domain = idna.encode(domain, uts46=True).decode("ascii")
+    except idna.IDNAError as err:
+        raise UnsendableAddressError(f"the domain of {address!r} is not valid: {err}") from err
     return f"{local}@{domain}"
 
 
@@ -68,7 +78,7 @@ def to_header(name: str | None, address: str) -> str:
 
 def recipient_key(email: str, *, test_send_id: str | None = None) -> str:
     """The ledger key: the address, or for a test send the address scoped to that send."""
-    address = normalise_address(email)
+    address = fold(email)
     return f"test:{test_send_id}:{address}" if test_send_id else address
 
 
@@ -101,6 +111,7 @@ class Personal:
     """Everything personal about one message."""
 
     values: dict[str, str]  # personal field name -> plain value
+    address: str  # as it goes out (see wire_address)
     to_header: str
     message_id: str
     list_unsubscribe: str
@@ -128,7 +139,7 @@ class Personaliser:
         personal = self.for_recipient(recipient, key)
         return Message(
             key=key,
-            email=wire_address(recipient.email),
+            email=personal.address,
             to_header=personal.to_header,
             name=clean_display_name(recipient.name or recipient.first_name),
             message_id=personal.message_id,
@@ -137,7 +148,9 @@ class Personaliser:
         )
 
     def for_recipient(self, recipient: Recipient, key: str) -> Personal:
-        email = normalise_address(recipient.email)
+        # Normalised once per person: the tokens and the wire address both start from it.
+        email = sendable(recipient.email)
+        address = _on_the_wire(email)
         sid = recipient.subscriber_id
         unsubscribe_token = self._signer.sign(
             "unsubscribe", email, subscriber_id=sid, edition_id=self._edition_id
@@ -154,7 +167,8 @@ class Personaliser:
         display = clean_display_name(recipient.name or recipient.first_name)
         return Personal(
             values=values,
-            to_header=to_header(display, wire_address(email)),
+            address=address,
+            to_header=to_header(display, address),
             message_id=self.message_id(key),
             list_unsubscribe=f"<{unsubscribe_url}>, <{mailto}>",
         )

@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from varcomms.addresses import fold
 from varcomms.context import Context
 from varcomms.delivery.ledger import Ledger
 from varcomms.delivery.lock import send_lock
-from varcomms.delivery.personalise import normalise_address
 from varcomms.delivery.policy import SendState, final_state
 from varcomms.errors import InputError, NotFoundError, StateError
 
@@ -60,7 +60,7 @@ def plan_release(ctx: Context, edition_id: str, addresses: Sequence[str] | None)
     if addresses is None:
         chosen = everything
     else:
-        wanted = [normalise_address(a) for a in addresses]
+        wanted = [fold(a) for a in addresses]
         if not wanted:
             raise InputError("name the addresses to release, or --all", field="ADDRESS")
         chosen = [(row_id, row) for row_id, row in everything if row.email in set(wanted)]

@@ -21,7 +21,7 @@ import requests
 
 from varcomms.editions.addresses import AddressPolicy, GuardedAdapter, blocked_reason, is_public
 
-Outcome = Literal["ok", "broken", "timeout", "private"]
+LinkOutcome = Literal["ok", "broken", "timeout", "private"]
 # Servers that answer HEAD with these often serve GET fine.
 _RETRY_WITH_GET = {403, 405, 501}
 
@@ -29,7 +29,7 @@ _RETRY_WITH_GET = {403, 405, 501}
 @dataclass(frozen=True)
 class LinkResult:
     url: str
-    outcome: Outcome
+    outcome: LinkOutcome
     status: int | None = None
     detail: str = ""
 

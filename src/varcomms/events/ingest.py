@@ -29,8 +29,8 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select
 
-from varcomms.audience import erasure_key, normalise_email, set_status, suppress, suppressed_among
-from varcomms.audience.emails import InvalidAddressError
+from varcomms.addresses import InvalidAddressError, normalise_email
+from varcomms.audience import erasure_key, set_status, suppress, suppressed_among
 from varcomms.context import Context
 from varcomms.errors import NotFoundError, StateError
 from varcomms.events.model import ProviderEvent

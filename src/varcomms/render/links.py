@@ -79,7 +79,7 @@ def style_fragment(
     tracker: Tracker,
     *,
     content: str,
-    link_color: str,
+    link_colour: str,
     image_width: int = COLUMN_WIDTH,
 ) -> Markup:
     """Sanitised item HTML made fit for email: tagged links with inline styles, images
@@ -100,7 +100,7 @@ def style_fragment(
             attributes = (
                 attributes[: href.start()] + f' href="{escape(tagged)}"' + attributes[href.end() :]
             )
-        style = f"color:{link_color};text-decoration:underline;"
+        style = f"color:{link_colour};text-decoration:underline;"
         return f'<a{attributes} style="{style}">'
 
     styled = _ANCHOR.sub(anchor, fit_images(html, image_width))

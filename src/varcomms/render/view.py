@@ -162,7 +162,7 @@ def build_view(
             "politie, Openbaar Ministerie en partners in de regio Rotterdam."
         ),
         intro_html=style_fragment(
-            edition.intro_html, tracker, content="intro", link_color=link_colour
+            edition.intro_html, tracker, content="intro", link_colour=link_colour
         ),
         intro_source=edition.intro_html,
         news_sections=news,
@@ -189,7 +189,7 @@ def _brand(brand: Brand, tracker: Tracker) -> BrandView:
         website=tracker.url(brand.website, "logo"),
         logo_src=brand.logo_url,
         logo_alt=brand.logo_alt,
-        accent=brand.accent_color,
+        accent=brand.accent_colour,
     )
 
 
@@ -235,7 +235,7 @@ def _section(
             for item in section.items
         ),
         intro_html=style_fragment(
-            section.intro_html, tracker, content=section.slug, link_color=link_colour
+            section.intro_html, tracker, content=section.slug, link_colour=link_colour
         ),
         intro_source=section.intro_html,
         theme_label=theme_label,
@@ -257,7 +257,7 @@ def _item(
         title=item.title,
         url=tracker.url(item.url, content) if item.url else None,
         summary_html=style_fragment(
-            summary, tracker, content=content, link_color=link_colour, image_width=image_width
+            summary, tracker, content=content, link_colour=link_colour, image_width=image_width
         ),
         summary_source=summary,
         image_url=item.image_url,

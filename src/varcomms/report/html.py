@@ -43,7 +43,7 @@ def _environment() -> Environment:
 
 
 def report_html(config: Config, report: EditionReport | YearReport) -> str:
-    accent = next(iter(config.brands.values())).accent_color if config.brands else "#1a4f8b"
+    accent = next(iter(config.brands.values())).accent_colour if config.brands else "#1a4f8b"
     env = _environment()
     if isinstance(report, EditionReport):
         chart = bar_chart(

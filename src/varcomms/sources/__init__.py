@@ -9,15 +9,23 @@ from __future__ import annotations
 
 from varcomms.pool import as_utc, upcoming_window  # the pool's listing filters (moved)
 from varcomms.sources import campaign, event_rss, ical, manual, rss
-from varcomms.sources.base import REGISTRY, Batch, Kind, Source, SourceEnv, check_sources, register
+from varcomms.sources.base import (
+    REGISTRY,
+    FetchResult,
+    Kind,
+    Source,
+    SourceEnv,
+    check_sources,
+    register,
+)
 from varcomms.sources.collector import CollectProgress, collect, select_sources
 from varcomms.sources.report import CollectReport, SourceReport, SourceStatus
 
 __all__ = [
     "REGISTRY",
-    "Batch",
     "CollectProgress",
     "CollectReport",
+    "FetchResult",
     "Kind",
     "Source",
     "SourceEnv",

@@ -39,7 +39,7 @@ class SourceEnv:
 
 
 @dataclass
-class Batch:
+class FetchResult:
     """What one fetch of one source produced. Iterating it gives the items."""
 
     items: list[Item] = field(default_factory=list)
@@ -61,7 +61,7 @@ class Source(Protocol):
     kind: ClassVar[str]
     config: SourceConfig
 
-    def fetch(self) -> Batch:
+    def fetch(self) -> FetchResult:
         """Read the source and return its items; raise SourceError when it cannot."""
         ...
 

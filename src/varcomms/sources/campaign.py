@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from varcomms.config import SourceConfig
 from varcomms.models import ItemKind
-from varcomms.sources.base import Batch, SourceEnv, local_path, register
+from varcomms.sources.base import FetchResult, SourceEnv, local_path, register
 from varcomms.sources.feeds import Entry, ParsedFeed
 from varcomms.sources.feedsource import FeedSource
 from varcomms.sources.http import Validators
@@ -32,7 +32,7 @@ class CampaignSource:
         else:
             self._inner = CampaignFeed(config, env, validators)
 
-    def fetch(self) -> Batch:
+    def fetch(self) -> FetchResult:
         return self._inner.fetch()
 
 

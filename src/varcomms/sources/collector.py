@@ -25,7 +25,7 @@ from varcomms.context import Context
 from varcomms.errors import VarcommsError
 from varcomms.models import Item
 from varcomms.pool import as_utc
-from varcomms.sources.base import Batch, SourceEnv, check_sources, local_path, make_source
+from varcomms.sources.base import FetchResult, SourceEnv, check_sources, local_path, make_source
 from varcomms.sources.http import HttpClient, SourceDeferredError, Validators
 from varcomms.sources.report import CollectReport, SourceReport, SourceStatus
 from varcomms.sources.state import SourceState, load_states, save_state
@@ -43,10 +43,12 @@ class CollectProgress(Protocol):
 
 
 @dataclass
-class _Outcome:
+class _FetchAttempt:
+    """One source's fetch: what it produced or why it failed, and how long it took."""
+
     config: SourceConfig
     seconds: float
-    batch: Batch | None = None
+    batch: FetchResult | None = None
     error: VarcommsError | None = None
 
 
@@ -83,7 +85,7 @@ def collect(
     try:
         workers = max(1, min(config.collect.concurrency, len(selected)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="collect") as executor:
-            futures: dict[Future[_Outcome], SourceConfig] = {
+            futures: dict[Future[_FetchAttempt], SourceConfig] = {
                 executor.submit(_fetch, source, env, states.get(source.name)): source
                 for source in selected
             }
@@ -118,22 +120,22 @@ def _source_url(source: SourceConfig, config: Config) -> str | None:
         return None
 
 
-def _fetch(source: SourceConfig, env: SourceEnv, state: SourceState | None) -> _Outcome:
+def _fetch(source: SourceConfig, env: SourceEnv, state: SourceState | None) -> _FetchAttempt:
     started = time.perf_counter()
     url = _source_url(source, env.config)
     validators = state.validators_for(url) if state else Validators()
     try:
         batch = make_source(source, env, validators).fetch()
-        return _Outcome(source, time.perf_counter() - started, batch=batch)
+        return _FetchAttempt(source, time.perf_counter() - started, batch=batch)
     except VarcommsError as err:
-        return _Outcome(source, time.perf_counter() - started, error=err)
+        return _FetchAttempt(source, time.perf_counter() - started, error=err)
     except Exception as err:
         log.exception("source %s: unexpected error", source.name)
         error = VarcommsError(
             f"unexpected error: {type(err).__name__}: {err}",
             hint="run with --verbose for the traceback and report it",
         )
-        return _Outcome(source, time.perf_counter() - started, error=error)
+        return _FetchAttempt(source, time.perf_counter() - started, error=error)
 
 
 def _dedupe(items: list[Item]) -> tuple[list[Item], int]:
@@ -148,7 +150,7 @@ def _dedupe(items: list[Item]) -> tuple[list[Item], int]:
 
 
 def _land_safely(
-    ctx: Context, env: SourceEnv, outcome: _Outcome, previous: SourceState | None
+    ctx: Context, env: SourceEnv, outcome: _FetchAttempt, previous: SourceState | None
 ) -> SourceReport:
     """:func:`_land`, with any surprise while storing made this source's failure: the
     report of every other source is still printed."""
@@ -167,7 +169,7 @@ def _land_safely(
 
 
 def _land(
-    ctx: Context, env: SourceEnv, outcome: _Outcome, previous: SourceState | None
+    ctx: Context, env: SourceEnv, outcome: _FetchAttempt, previous: SourceState | None
 ) -> SourceReport:
     source = outcome.config
     report = SourceReport(
@@ -222,7 +224,7 @@ def _remember(
     env: SourceEnv,
     source: SourceConfig,
     report: SourceReport,
-    batch: Batch | None,
+    batch: FetchResult | None,
     previous: SourceState | None,
 ) -> None:
     """Store the outcome; new validators only once the items they cover have landed."""

@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from varcomms.config import SourceConfig
 from varcomms.models import EventInfo, Item, ItemKind
-from varcomms.sources.base import Batch, SourceEnv, ignore_reason, read_document
+from varcomms.sources.base import FetchResult, SourceEnv, ignore_reason, read_document
 from varcomms.sources.feeds import Entry, ParsedFeed, parse_feed, printable
 from varcomms.sources.http import Validators
 
@@ -26,9 +26,9 @@ class FeedSource:
         # Problems a kind meets while making items (an unreadable event date, …).
         self.problems: list[str] = []
 
-    def fetch(self) -> Batch:
+    def fetch(self) -> FetchResult:
         document = read_document(self.config, self.env, self.validators)
-        batch = Batch(warnings=list(document.notes), validators=document.validators)
+        batch = FetchResult(warnings=list(document.notes), validators=document.validators)
         if document.not_modified:
             batch.not_modified = True
             return batch

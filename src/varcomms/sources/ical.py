@@ -27,7 +27,7 @@ from varcomms.config import SourceConfig
 from varcomms.errors import SourceError
 from varcomms.models import EventInfo, Item, ItemKind
 from varcomms.sanitize import absolute_url, sanitize_html
-from varcomms.sources.base import Batch, SourceEnv, event_is_past, read_document, register
+from varcomms.sources.base import FetchResult, SourceEnv, event_is_past, read_document, register
 from varcomms.sources.feeds import TITLE_MAX, _text_as_html, plain_text, printable
 from varcomms.sources.http import Document, Validators
 from varcomms.sources.recurrence import as_utc as _as_utc
@@ -44,9 +44,9 @@ class Agenda:
         self._unreadable_rules: dict[str, str] = {}
         self._base_url: str | None = None
 
-    def fetch(self) -> Batch:
+    def fetch(self) -> FetchResult:
         document = read_document(self.config, self.env, self.validators)
-        batch = Batch(warnings=list(document.notes), validators=document.validators)
+        batch = FetchResult(warnings=list(document.notes), validators=document.validators)
         if document.not_modified:
             batch.not_modified = True
             return batch
@@ -92,7 +92,7 @@ class Agenda:
             )
         return batch
 
-    def _calendar_zone(self, calendar: Any, batch: Batch) -> tzinfo:
+    def _calendar_zone(self, calendar: Any, batch: FetchResult) -> tzinfo:
         name = str(calendar.get("X-WR-TIMEZONE", "") or "").strip()
         if name:
             try:
@@ -109,7 +109,7 @@ class Agenda:
         zone: tzinfo,
         cancelled: dict[str, set[datetime]],
         overridden: dict[str, set[datetime]],
-        batch: Batch,
+        batch: FetchResult,
     ) -> Item:
         for name, problem in getattr(event, "errors", ()) or ():
             if name not in ("EXDATE", "RDATE"):  # the recurrence reports those, and what it did

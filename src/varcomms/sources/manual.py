@@ -35,7 +35,7 @@ from varcomms.errors import InputError, SourceError
 from varcomms.models import EventInfo, Item, ItemKind
 from varcomms.safefiles import read_text_inside
 from varcomms.sanitize import absolute_url, sanitize_html
-from varcomms.sources.base import Batch, SourceEnv, ignore_reason, local_path, register
+from varcomms.sources.base import FetchResult, SourceEnv, ignore_reason, local_path, register
 from varcomms.sources.feeds import TITLE_MAX, plain_text
 from varcomms.sources.http import Validators
 
@@ -82,14 +82,14 @@ class MarkdownFolder:
         self.env = env
         self.default_kind = default_kind
 
-    def fetch(self) -> Batch:
+    def fetch(self) -> FetchResult:
         folder = local_path(self.config, self.env.config)
         if folder is None or not folder.is_dir():
             raise SourceError(
                 f"{folder or self.config.url}: not a folder",
                 hint="a manual source's path is a folder of Markdown files",
             )
-        batch = Batch()
+        batch = FetchResult()
         for path in sorted(folder.glob("*.md")):
             try:
                 item, warnings = self.read(path)

@@ -149,7 +149,9 @@ def _site(context: Context) -> Blueprint:
     @bp.get("/huisstijl.css")
     def brand_css() -> Response:
         var, riec = config.brands["var"], config.brands["riec"]
-        css = f":root {{\n  --accent: {var.accent_color};\n  --accent-2: {riec.accent_color};\n}}\n"
+        css = (
+            f":root {{\n  --accent: {var.accent_colour};\n  --accent-2: {riec.accent_colour};\n}}\n"
+        )
         response = Response(css, mimetype="text/css")
         response.headers["Cache-Control"] = "public, max-age=3600"
         return response

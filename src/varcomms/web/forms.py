@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from varcomms.audience import InvalidAddressError, normalise_email
+from varcomms.addresses import InvalidAddressError, normalise_email
 from varcomms.config import Config
 from varcomms.models import OrgType
 

@@ -1,5 +1,10 @@
 """Email addresses: one normal form, so a person is one row however they typed it.
 
+Every place that compares, stores or signs an address goes through this module: the
+audience (import, lookup, erasure), the tokens in links, and delivery (the ledger key,
+the suppression check, the address on the wire). An address that does not normalise is
+not an address. It is a leaf module (no database), so every stage may use it.
+
 Validation is syntax only (email-validator without DNS): an import must not depend on
 the network, and a mailbox that does not exist shows up as a bounce, not here.
 """
@@ -9,13 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import TypeVar
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import ColumnElement, Connection, any_, bindparam
-from sqlalchemy.dialects.postgresql import ARRAY
-
-T = TypeVar("T")
 
 
 class InvalidAddressError(ValueError):
@@ -107,30 +107,3 @@ def normalise_domain(raw: str) -> str:
     if not domain or "@" in domain or "." not in domain or " " in domain:
         raise InvalidAddressError(f"{raw!r} is not a domain name")
     return domain
-
-
-def padded(values: Iterable[T]) -> list[T]:
-    """A list for ``IN (…)``, its length rounded up to a multiple of 64 by repeating
-    the last value (which changes no result).
-
-    Every distinct length is a distinct SQL statement, and drivers keep a cache of
-    prepared statements; padding keeps a long import to a handful of shapes, so that
-    cache — and the process's memory — stays small and flat.
-    """
-    items = list(values)
-    if items and len(items) % 64:
-        items.extend([items[-1]] * (64 - len(items) % 64))
-    return items
-
-
-def among(db: Connection, column: ColumnElement[T], values: Iterable[T]) -> ColumnElement[bool]:
-    """SQL: ``column`` is one of ``values`` (a batch's worth).
-
-    On PostgreSQL the values go as one array, ``column = ANY(%s)``: one short statement
-    that psycopg prepares once, where an ``IN`` list of a thousand placeholders is
-    rendered by SQLAlchemy and parsed by psycopg again on every batch. Elsewhere a
-    padded ``IN`` list.
-    """
-    if db.dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
-    return column.in_(padded(values))
