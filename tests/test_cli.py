@@ -215,6 +215,7 @@ HEAVY = (
     "requests",
     "playwright",
     "mjml",
+    "email_validator",
     "varcomms.render",
     "varcomms.delivery.send",
     "varcomms.delivery.mime",

@@ -14,8 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from email_validator import EmailNotValidError, validate_email
+if TYPE_CHECKING:
+    from email_validator import ValidatedEmail
 
 
 class InvalidAddressError(ValueError):
@@ -27,20 +29,24 @@ class InvalidAddressError(ValueError):
 _DOT_ATOM = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
 
 
-def _validated(candidate: str) -> str:
+def _validate(address: str) -> ValidatedEmail:
+    """email-validator's verdict on the syntax, or :class:`InvalidAddressError`."""
+    # Imported on first use: it takes tens of milliseconds, and the commands that only
+    # read (`audience count`, `send status`) compare no address a person typed.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
-        result = validate_email(candidate, check_deliverability=False)
+        return validate_email(address, check_deliverability=False)
     except EmailNotValidError as err:
         raise InvalidAddressError(str(err)) from err
-    return result.normalized
 
 
 @lru_cache(maxsize=4096)
 def _checked_domain(domain: str) -> str | None:
     """The normalised domain, validated once per domain (an import has few of them)."""
     try:
-        return validate_email(f"a@{domain}", check_deliverability=False).domain
-    except EmailNotValidError:
+        return _validate(f"a@{domain}").domain
+    except InvalidAddressError:
         return None
 
 
@@ -63,7 +69,7 @@ def normalise_email(raw: str) -> str:
         checked = _checked_domain(domain)
         if checked is not None and len(local) + 1 + len(checked) <= 254:
             return f"{local}@{checked}".lower()
-    return _validated(candidate).lower()
+    return _validate(candidate).normalized.lower()
 
 
 def spellings(address: str) -> tuple[str, ...]:
@@ -71,8 +77,8 @@ def spellings(address: str) -> tuple[str, ...]:
     and, for an internationalised domain, its ASCII (IDNA) form too."""
     forms = [address]
     try:
-        ascii_form = validate_email(address, check_deliverability=False).ascii_email
-    except EmailNotValidError:
+        ascii_form = _validate(address).ascii_email
+    except InvalidAddressError:
         ascii_form = None
     if ascii_form and ascii_form.lower() != address:
         forms.append(ascii_form.lower())

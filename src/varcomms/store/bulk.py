@@ -21,7 +21,6 @@ from sqlalchemy import (
     bindparam,
     insert,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 
 T = TypeVar("T")
 
@@ -52,6 +51,9 @@ def among(db: Connection, column: ColumnElement[T], values: Iterable[T]) -> Colu
     padded ``IN`` list.
     """
     if db.dialect.name == "postgresql":
+        # Imported here: the dialect module is large, and SQLite never needs it.
+        from sqlalchemy.dialects.postgresql import ARRAY
+
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(padded(values))
 
