@@ -61,12 +61,27 @@ def seal_text(text: str, placeholders: Mapping[str, str]) -> str:
 
 def _seal(document: str, placeholders: Mapping[str, str], defuse: Callable[[str], str]) -> str:
     canonical = {token: PERSONAL_FIELDS[name] for name, token in placeholders.items()}
-    own = re.compile("|".join(re.escape(token) for token in canonical))
+    if not canonical:
+        return defuse(document)
+    # The render's own tokens share their nonce, so they share a prefix: find that, then
+    # which token stands there. (A regex of the tokens would be new for every render, and
+    # compiling it took longer than the search itself.) No token is a prefix of another,
+    # as each ends in "%%", so at most one matches at a place.
+    prefix = next(iter(canonical))
+    for token in canonical:
+        while not token.startswith(prefix):
+            prefix = prefix[:-1]
     out: list[str] = []
     position = 0
-    for match in own.finditer(document):
-        out.append(defuse(document[position : match.start()]))
-        out.append(canonical[match.group(0)])
-        position = match.end()
+    start = document.find(prefix)
+    while start != -1:
+        token = next((t for t in canonical if document.startswith(t, start)), None)
+        if token is None:
+            start = document.find(prefix, start + 1)
+            continue
+        out.append(defuse(document[position:start]))
+        out.append(canonical[token])
+        position = start + len(token)
+        start = document.find(prefix, position)
     out.append(defuse(document[position:]))
     return "".join(out)
