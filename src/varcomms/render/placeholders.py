@@ -68,20 +68,20 @@ def _seal(document: str, placeholders: Mapping[str, str], defuse: Callable[[str]
     # compiling it took longer than the search itself.) No token is a prefix of another,
     # as each ends in "%%", so at most one matches at a place.
     prefix = next(iter(canonical))
-    for token in canonical:
-        while not token.startswith(prefix):
+    for other in canonical:
+        while not other.startswith(prefix):
             prefix = prefix[:-1]
     out: list[str] = []
     position = 0
     start = document.find(prefix)
     while start != -1:
-        token = next((t for t in canonical if document.startswith(t, start)), None)
-        if token is None:
+        found = next((t for t in canonical if document.startswith(t, start)), None)
+        if found is None:
             start = document.find(prefix, start + 1)
             continue
         out.append(defuse(document[position:start]))
-        out.append(canonical[token])
-        position = start + len(token)
+        out.append(canonical[found])
+        position = start + len(found)
         start = document.find(prefix, position)
     out.append(defuse(document[position:]))
     return "".join(out)
