@@ -94,9 +94,9 @@ def render_calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     calls: Counter[str] = Counter()
     original = render.render_variant
 
-    def counting(config: Any, edition: Any, variant: render.Variant, templates: Any = None) -> Any:
+    def counting(config: Any, edition: Any, variant: render.Variant, *args: Any, **kw: Any) -> Any:
         calls[variant.key] += 1
-        return original(config, edition, variant, templates)
+        return original(config, edition, variant, *args, **kw)
 
     monkeypatch.setattr(render, "render_variant", counting)
     return calls
