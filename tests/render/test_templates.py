@@ -92,9 +92,9 @@ def test_a_name_cannot_leave_the_template_folders(
 def test_one_templates_object_sees_edits_new_and_removed_overrides(
     project_templates: tuple[Config, Path], edition: Edition, general: Variant
 ) -> None:
-    """What a long-running process (preview, scheduler) relies on between renders."""
+    """What the preview relies on between renders (it watches the templates)."""
     config, folder = project_templates
-    templates = Templates(config.templates_dir)
+    templates = Templates(config.templates_dir, watch=True)
     footer = folder / "partials" / "footer.mjml.j2"
     assert "Verzonden door" in render_variant(config, edition, general, templates).html
 
@@ -107,6 +107,19 @@ def test_one_templates_object_sees_edits_new_and_removed_overrides(
 
     footer.unlink()  # removed: the packaged footer again
     assert "Verzonden door" in render_variant(config, edition, general, templates).html
+
+
+def test_a_unit_of_work_reads_the_templates_once(
+    project_templates: tuple[Config, Path], edition: Edition, general: Variant
+) -> None:
+    """A send renders every variant from the templates as they were when it started."""
+    config, folder = project_templates
+    templates = Templates(config.templates_dir)
+    footer = folder / "partials" / "footer.mjml.j2"
+    assert "Verzonden door" in render_variant(config, edition, general, templates).html
+    _write(footer, FOOTER.format("Halverwege"), stamp=1_700_000_000)
+    assert "Verzonden door" in render_variant(config, edition, general, templates).html
+    assert "Halverwege." in render_variant(config, edition, general).html  # a new unit of work
 
 
 def test_an_mjml_error_in_an_extending_override_names_its_line(

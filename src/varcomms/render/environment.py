@@ -91,7 +91,7 @@ class SourceMarks(Extension):
         return "".join(out)
 
 
-def _build(project_dir: Path, *, marked: bool) -> jinja2.Environment:
+def _build(project_dir: Path, *, marked: bool, watch: bool) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=template_loader(project_dir),
         # Plain-text templates must not HTML-escape; everything else (MJML, macros) must.
@@ -107,9 +107,10 @@ def _build(project_dir: Path, *, marked: bool) -> jinja2.Environment:
         keep_trailing_newline=True,
         extensions=[SourceMarks] if marked else [],
         cache_size=400,
-        # A long-running holder (preview, scheduler) sees edited templates at its next
-        # render: each lookup stats the file, a few dozen stats per email.
-        auto_reload=True,
+        # A watching holder (the preview) sees edited templates at its next render: each
+        # lookup then stats the files, a few dozen stats per email. A unit of work (a
+        # send, a review, a render run) reads the files once, when it starts.
+        auto_reload=watch,
     )
     env.filters["heading"] = text.heading
     env.filters["wrap"] = text.wrap
@@ -121,14 +122,16 @@ def _build(project_dir: Path, *, marked: bool) -> jinja2.Environment:
 class Templates:
     """The Jinja environments of one project's templates folder.
 
-    Build one per unit of work (a send, a render run, a review) or per long-running
-    process (the preview) and pass it where rendering happens: it compiles each
-    template once and, through ``auto_reload``, notices files that change meanwhile.
+    Build one per unit of work (a send, a render run, a review) and pass it where
+    rendering happens: it compiles each template once. A long-running process that
+    should notice edited, added or removed templates between renders (the preview)
+    builds it with ``watch=True`` (Jinja's ``auto_reload``).
     """
 
-    def __init__(self, project_dir: Path) -> None:
+    def __init__(self, project_dir: Path, *, watch: bool = False) -> None:
         self.project_dir = project_dir
-        self.environment = _build(project_dir, marked=False)
+        self.watch = watch
+        self.environment = _build(project_dir, marked=False, watch=watch)
 
     @cached_property
     def marked(self) -> jinja2.Environment:
@@ -136,7 +139,7 @@ class Templates:
 
         Built on first use only: it is needed only to locate an MJML error.
         """
-        return _build(self.project_dir, marked=True)
+        return _build(self.project_dir, marked=True, watch=self.watch)
 
     def path(self, name: str) -> Path:
         """Where the file of template ``name`` lives (project override or packaged)."""

@@ -98,7 +98,7 @@ class PreviewState:
             if self.variant_keys:
                 variants = [v for v in variants if v.key in self.variant_keys]
             if self.templates is None:
-                self.templates = Templates(self.config.templates_dir)
+                self.templates = Templates(self.config.templates_dir, watch=True)
             parsed = Parsed()  # the variants share most of their markup: check it once
             pages = {
                 v.key: render_variant(self.config, edition, v, self.templates, parsed=parsed)
