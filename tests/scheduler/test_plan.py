@@ -88,6 +88,12 @@ def _broken(tmp_path: Path, old: str, new: str, name: str = "plan-2022.yaml") ->
             "unknown field",
         ),
         ("year: 2022", "year: 2023", "year", "does not match the file name"),
+        (
+            "riec: [redactie@riec-rotterdam.nl]",
+            "riec: [redactie@riec..rotterdam.nl]",
+            "editors.riec",
+            "is not an email address",
+        ),
     ],
     ids=[
         "deadline-after-send",
@@ -100,6 +106,7 @@ def _broken(tmp_path: Path, old: str, new: str, name: str = "plan-2022.yaml") ->
         "joint-without-riec-deadline",
         "unknown-key",
         "wrong-year",
+        "bad-editor-address",
     ],
 )
 def test_a_bad_plan_is_one_line_naming_file_line_and_key(
@@ -115,6 +122,16 @@ def test_a_bad_plan_is_one_line_naming_file_line_and_key(
     assert text.startswith(f"{path}:"), text
     assert re.search(rf":\d+: {re.escape(key)}: ", text), text
     assert message in text
+
+
+def test_editor_addresses_are_kept_in_the_audience_s_normal_form(tmp_path: Path) -> None:
+    """Reminders go to the same address the audience would store for that person."""
+    path = _broken(
+        tmp_path,
+        "var: [redactie@veiligheidsalliantie.nl]",
+        "var: [Redactie@VeiligheidsAlliantie.NL]",
+    )
+    assert read_plan(path).editors.var == ("redactie@veiligheidsalliantie.nl",)
 
 
 def test_an_id_planned_in_two_years_is_refused(tmp_path: Path, sample_config: Config) -> None:

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from varcomms.addresses import InvalidAddressError, normalise_email
 from varcomms.config import Config
 from varcomms.editions.formats import EDITION_ID, parse_when
 from varcomms.editions.yamlio import ParsedYaml, parse_yaml, validation_error
@@ -90,12 +91,20 @@ class Editors(_Strict):
     @field_validator("var", "riec", mode="before")
     @classmethod
     def _addresses(cls, value: Any) -> Any:
+        """Each address in its one normal form (the same rule as the audience's)."""
         if isinstance(value, str):
             value = [value]
-        for address in value or ():
-            if not isinstance(address, str) or "@" not in address or " " in address.strip():
+        if not isinstance(value, list | tuple):
+            return value  # the field's own type error says what is wrong
+        normalised = []
+        for address in value:
+            if not isinstance(address, str):
                 raise ValueError(f"{address!r} is not an email address")
-        return value
+            try:
+                normalised.append(normalise_email(address))
+            except InvalidAddressError as err:
+                raise ValueError(f"{address!r} is not an email address: {err}") from err
+        return normalised
 
 
 class PlannedEdition(_Strict):
