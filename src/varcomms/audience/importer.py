@@ -355,7 +355,7 @@ def _import_file(
         report.rejects_path = rejects_path
         remember(ctx.config.data_dir, rejects_path)  # so an erasure can point at it
     changed = report.counts[ImportOutcome.ADDED] + report.counts[ImportOutcome.UPDATED]
-    if not dry_run and changed >= ANALYZE_AFTER and ctx.store.dialect == "postgresql":
+    if not dry_run and changed >= ANALYZE_AFTER:
         # Fresh planner statistics, so segment queries use the indexes right away.
         with ctx.store.begin() as db:
             refresh_statistics(db, subscribers, subscriber_themes, suppressions)

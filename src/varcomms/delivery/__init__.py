@@ -6,8 +6,9 @@ The entry points: :func:`send_edition` (an edition to its audience), :func:`deli
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from varcomms.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from varcomms.delivery.edition import EmptyAudienceError, plan_send, send_edition
@@ -20,29 +21,17 @@ if TYPE_CHECKING:
 # A send imports the renderer's output types, the audience, MIME and the providers;
 # `send status` reads the ledger and needs none of them. So the names load from their
 # modules on first use (PEP 562), and a read-only command stays quick to start.
-_LAZY = {
-    "EmptyAudienceError": "edition",
-    "plan_send": "edition",
-    "send_edition": "edition",
-    "SendState": "policy",
-    "ReleasePlan": "release",
-    "plan_release": "release",
-    "release_held": "release",
-    "SendReport": "report",
-    "SendStatus": "report",
-    "SendSummary": "report",
-    "deliver": "send",
-    "send_status": "status",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "edition": ("EmptyAudienceError", "plan_send", "send_edition"),
+        "policy": ("SendState",),
+        "release": ("ReleasePlan", "plan_release", "release_held"),
+        "report": ("SendReport", "SendStatus", "SendSummary"),
+        "send": ("deliver",),
+        "status": ("send_status",),
+    },
+)
 
 
 __all__ = [

@@ -63,7 +63,8 @@ def plan_release(ctx: Context, edition_id: str, addresses: Sequence[str] | None)
         wanted = [fold(a) for a in addresses]
         if not wanted:
             raise InputError("name the addresses to release, or --all", field="ADDRESS")
-        chosen = [(row_id, row) for row_id, row in everything if row.email in set(wanted)]
+        asked = set(wanted)
+        chosen = [(row_id, row) for row_id, row in everything if row.email in asked]
         found = {row.email for _, row in chosen}
         plan.not_held = [a for a in wanted if a not in found]
     plan.row_ids = [row_id for row_id, _ in chosen]

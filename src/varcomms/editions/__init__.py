@@ -7,13 +7,13 @@ reads it into :class:`varcomms.models.Edition` for render and delivery.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from varcomms.config import Config
 from varcomms.editions.catalog import EditionSummary, list_editions
 from varcomms.editions.reader import EditionDocument, read_folder
 from varcomms.editions.signoff import VoidedSignOff, check_signoffs, required_roles
+from varcomms.lazy import lazy_exports
 from varcomms.models import Edition
 
 if TYPE_CHECKING:
@@ -34,32 +34,24 @@ if TYPE_CHECKING:
 # Drafting, linting and the workflow pull in the pool, the database and the link
 # checker's HTTP client; reading editions (`edition list`, `show`) needs none of them,
 # so those names load from their modules on first use (PEP 562).
-_LAZY = {
-    "RefreshReport": "draft",
-    "draft_new": "draft",
-    "refresh": "draft",
-    "Finding": "lint",
-    "LintReport": "lint",
-    "lint_edition": "lint",
-    "Approval": "workflow",
-    "Transition": "workflow",
-    "approve": "workflow",
-    "back_to_sending": "workflow",
-    "reopen": "workflow",
-    "schedule": "workflow",
-    "unschedule": "workflow",
-    "set_status": "workflow",
-    "transition": "workflow",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "draft": ("RefreshReport", "draft_new", "refresh"),
+        "lint": ("Finding", "LintReport", "lint_edition"),
+        "workflow": (
+            "Approval",
+            "Transition",
+            "approve",
+            "back_to_sending",
+            "reopen",
+            "schedule",
+            "unschedule",
+            "set_status",
+            "transition",
+        ),
+    },
+)
 
 
 def load_edition(config: Config, edition_id: str) -> Edition:

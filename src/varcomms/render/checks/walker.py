@@ -17,7 +17,7 @@ import html as html_lib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from varcomms.config import RenderSettings
 from varcomms.findings import Finding, Severity
@@ -51,6 +51,7 @@ _NO_STYLE: dict[str, str] = {}
 # ``plain`` is False when a rule must see the tag itself (it carries a URL).
 Effect = tuple[Rgb | None, Rgb | None, bool, bool]
 _PLAIN: Effect = (None, None, False, True)
+_V = TypeVar("_V")
 
 
 @dataclass(slots=True)
@@ -79,29 +80,22 @@ class Parsed:
         self._effects: dict[str, Effect] = {}
 
     def attributes(self, raw: str) -> dict[str, str]:
-        attrs = self._attrs.get(raw)
-        if attrs is None:
-            if len(self._attrs) > self.limit:
-                self._attrs.clear()
-            attrs = self._attrs[raw] = _parse_attributes(raw)
-        return attrs
+        return self._remembered(self._attrs, raw, _parse_attributes)
 
     def style(self, raw: str) -> dict[str, str]:
-        style = self._styles.get(raw)
-        if style is None:
-            if len(self._styles) > self.limit:
-                self._styles.clear()
-            style = self._styles[raw] = _parse_style(raw)
-        return style
+        return self._remembered(self._styles, raw, _parse_style)
 
     def effect(self, raw_attrs: str) -> Effect:
         """What the attributes of a tag no rule names do to the text inside."""
-        effect = self._effects.get(raw_attrs)
-        if effect is None:
-            if len(self._effects) > self.limit:
-                self._effects.clear()
-            effect = self._effects[raw_attrs] = self._effect(raw_attrs)
-        return effect
+        return self._remembered(self._effects, raw_attrs, self._effect)
+
+    def _remembered(self, table: dict[str, _V], raw: str, parse: Callable[[str], _V]) -> _V:
+        value = table.get(raw)
+        if value is None:
+            if len(table) > self.limit:
+                table.clear()
+            value = table[raw] = parse(raw)
+        return value
 
     def _effect(self, raw_attrs: str) -> Effect:
         if not raw_attrs:
